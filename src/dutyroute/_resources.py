@@ -1,0 +1,25 @@
+"""Where the bundled data lives: ``rules/`` (inside the wheel as ``dutyroute/rules``; in a source
+checkout, the repository's top-level ``rules/``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEFAULT_TOWNSHIP = "xiaojingzhuang"
+
+
+def rules_dir() -> Path:
+    """The bundled ``rules/`` directory.
+
+    Raises:
+        FileNotFoundError: neither the packaged copy nor a source checkout's ``rules/`` exists.
+    """
+    packaged = Path(__file__).resolve().parent / "rules"
+    if packaged.is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2] / "rules"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError(
+        f"no bundled rules/ found (looked in {packaged} and {checkout}); reinstall dutyroute"
+    )

@@ -10,11 +10,14 @@ from .errors import (
     RuleFileError,
     UnknownBodyError,
 )
+from .bodies import BodyRegistry, load_bodies
 from .models import Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter, Rulebook
+from .rulebook import compile_rulebook, dump_rulebook, load_rulebook
 
 __all__ = [
     "Body",
     "BodyKind",
+    "BodyRegistry",
     "DutyBlock",
     "DutyrouteError",
     "IncidentTextError",
@@ -26,6 +29,10 @@ __all__ = [
     "RuleFileError",
     "Rulebook",
     "UnknownBodyError",
+    "compile_rulebook",
+    "dump_rulebook",
+    "load_bodies",
+    "load_rulebook",
 ]
 
 __version__ = "0.1.0"

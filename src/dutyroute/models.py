@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import Enum
+from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -90,11 +91,14 @@ class DutyBlock(_Frozen):
             normalised), in list order.
         as_written: the body's name as the list spells it (kept for the record), e.g.
             ``县生态环境局左云分局``.
+        unit: canonical name of the sub-unit the list names inside ``body``, e.g. ``县交通警察大队``
+            for ``县公安局（县交通警察大队）``; None when the list names the body itself.
     """
 
     body: str
     clauses: tuple[str, ...] = ()
     as_written: str = ""
+    unit: str | None = None
 
 
 class Matter(_Frozen):
@@ -157,6 +161,7 @@ class Rulebook(_Frozen):
         list_titles: the title line of each list as published, by list kind.
         effective_date: ISO date the lists took effect, if known.
         source: file name of the list text it was compiled from (under ``seeds/``).
+        source_sha256: sha256 (hex) of that file's bytes, "" if unknown.
         bodies: every body the lists (or rules) name, canonical.
         matters: every matter of the three lists, in list order (basic, cooperative, reclaimed).
     """
@@ -165,12 +170,17 @@ class Rulebook(_Frozen):
     list_titles: dict[ListKind, str]
     effective_date: str | None = None
     source: str = ""
+    source_sha256: str = ""
     bodies: tuple[Body, ...] = ()
     matters: tuple[Matter, ...] = ()
 
-    @property
+    @cached_property
     def hash(self) -> str:
-        """Content hash: ``sha256:`` + 16 hex digits over the canonical JSON of the rulebook."""
+        """Content hash: ``sha256:`` + 16 hex digits over the canonical JSON of the rulebook.
+
+        Computed once per (immutable) rulebook; covers jurisdiction, titles, bodies and matters
+        (roles included), so any change to the lists, ``bodies.yaml`` or ``roles.yaml`` changes it.
+        """
         payload = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
         return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 

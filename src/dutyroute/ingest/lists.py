@@ -1,0 +1,511 @@
+"""The tab-separated text export of the three official lists → typed matters.
+
+Layout of such a file (the seed under ``seeds/`` is one)::
+
+    大同市左云县小京庄乡基本履职事项清单                 ← a title line names the list
+    序号<TAB>事项类别<TAB>事项名称                      ← header row (repeated every few rows)
+    1<TAB>党的建设<TAB>学习贯彻……                       ← one row per matter
+    …
+    大同市左云县小京庄乡配合履职事项清单
+    序号 事项类别 事项名称 对应上级部门 上级部门职责 乡镇配合职责
+    …
+    大同市左云县小京庄乡上级部门收回事项清单
+    序号 事项类别 事项名称 承接部门及工作方式
+
+Columns are found by the header row, not by position, so lists without 事项类别, or with
+承接部门 and 工作方式 as two columns, load too; a header with a column this parser does not know,
+or without one it needs, is an error naming both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..bodies import BodyRegistry
+from ..errors import ListFormatError
+from ..models import LIST_LABELS, Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter
+from .cells import Block, clean_text, split_blocks, split_clauses, split_receiver_blocks
+
+__all__ = ["COLUMNS", "ListNote", "ParsedLists", "parse_lists", "read_lists"]
+
+# column key → header labels that name it (first is the official one)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "seq": ("序号",),
+    "category": ("事项类别", "类别"),
+    "title": ("事项名称", "事项", "名称"),
+    "departments": ("对应上级部门", "上级部门", "对应县级部门", "县级部门", "牵头部门", "责任部门"),
+    "department_duties": ("上级部门职责", "县级部门职责", "部门职责", "上级部门履职内容"),
+    "township_duties": ("乡镇配合职责", "乡镇（街道）配合职责", "乡镇职责", "乡镇配合内容"),
+    "receivers_and_method": ("承接部门及工作方式", "承接部门及履职方式"),
+    "receivers": ("承接部门", "承接单位"),
+    "method": ("工作方式", "履职方式"),
+}
+_LABEL_TO_KEY = {label: key for key, labels in COLUMNS.items() for label in labels}
+
+# which columns each list needs (alternatives as tuples of column sets)
+_REQUIRED: dict[ListKind, tuple[frozenset[str], ...]] = {
+    ListKind.basic: (frozenset({"seq", "title"}),),
+    ListKind.cooperative: (frozenset({"seq", "title", "departments", "department_duties", "township_duties"}),),
+    ListKind.reclaimed: (
+        frozenset({"seq", "title", "receivers_and_method"}),
+        frozenset({"seq", "title", "receivers", "method"}),
+    ),
+}
+_ALLOWED: dict[ListKind, frozenset[str]] = {
+    ListKind.basic: frozenset({"seq", "category", "title"}),
+    ListKind.cooperative: frozenset(
+        {"seq", "category", "title", "departments", "department_duties", "township_duties"}
+    ),
+    ListKind.reclaimed: frozenset({"seq", "category", "title", "receivers_and_method", "receivers", "method"}),
+}
+# list title suffixes → kind (longest first)
+_TITLE_SUFFIXES: tuple[tuple[str, ListKind], ...] = (
+    ("上级部门收回事项清单", ListKind.reclaimed),
+    ("基本履职事项清单", ListKind.basic),
+    ("配合履职事项清单", ListKind.cooperative),
+    ("收回事项清单", ListKind.reclaimed),
+)
+_PLACE = re.compile(
+    r"^(?P<province>.+?(?:省|自治区))?(?P<city>.+?(?:市|州|盟|地区))?"
+    r"(?P<county>.+?(?:县|区|旗|市))?(?P<township>.+?(?:乡|镇|街道|苏木))$"
+)
+
+
+@dataclass(frozen=True)
+class ListNote:
+    """Something the parser noticed that the typed matters cannot show by themselves.
+
+    Attributes:
+        line: 1-based line in the list text.
+        severity: ``"error"``, ``"warning"`` or ``"info"``.
+        code: short stable code, e.g. ``"numbering-gap"``.
+        message: what was found, what was done with it.
+        matter: the matter id concerned, if any.
+    """
+
+    line: int
+    severity: str
+    code: str
+    message: str
+    matter: str | None = None
+
+
+@dataclass
+class ParsedLists:
+    """What :func:`parse_lists` read: matters in file order, titles, jurisdiction, notes."""
+
+    jurisdiction: Jurisdiction
+    list_titles: dict[ListKind, str]
+    title_lines: dict[ListKind, int]
+    matters: list[Matter]
+    bodies: list[Body]
+    notes: list[ListNote] = field(default_factory=list)
+    source: str = ""
+
+
+@dataclass
+class _Section:
+    kind: ListKind
+    title: str
+    line: int
+    columns: list[str] | None = None
+    header_cells: list[str] | None = None
+    last_seq: int = 0
+
+
+def _title_kind(text: str) -> tuple[ListKind, str] | None:
+    """(kind, place prefix) for a list title, or None."""
+    for suffix, kind in _TITLE_SUFFIXES:
+        if text.endswith(suffix):
+            return kind, text[: -len(suffix)]
+    return None
+
+
+def _expected(kind: ListKind) -> str:
+    return " / ".join(
+        "(" + ", ".join(COLUMNS[k][0] for k in _order(cols)) + ")" for cols in _REQUIRED[kind]
+    )
+
+
+def _order(cols: frozenset[str]) -> list[str]:
+    return [k for k in COLUMNS if k in cols]
+
+
+def _parse_header(cells: list[str], section: _Section, *, path: str, line: int) -> list[str]:
+    keys: list[str] = []
+    for cell in cells:
+        label = re.sub(r"\s+", "", cell)
+        key = _LABEL_TO_KEY.get(label)
+        if key is None:
+            known = "、".join(COLUMNS[k][0] for k in _order(_ALLOWED[section.kind]))
+            raise ListFormatError(
+                f"unknown column {cell.strip()!r} in the header of {section.title}; known columns: {known}",
+                path=path,
+                line=line,
+            )
+        if key not in _ALLOWED[section.kind]:
+            raise ListFormatError(
+                f"column {cell.strip()!r} does not belong in a {section.kind.label}; expected {_expected(section.kind)}",
+                path=path,
+                line=line,
+            )
+        if key in keys:
+            raise ListFormatError(f"column {cell.strip()!r} appears twice in the header", path=path, line=line)
+        keys.append(key)
+    present = set(keys)
+    if not any(req <= present for req in _REQUIRED[section.kind]):
+        raise ListFormatError(
+            f"header of {section.title} has columns ({'、'.join(c.strip() for c in cells)}); "
+            f"expected {_expected(section.kind)}",
+            path=path,
+            line=line,
+        )
+    return keys
+
+
+class _Parser:
+    def __init__(self, registry: BodyRegistry, path: str) -> None:
+        self.registry = registry
+        self.path = path
+        self.notes: list[ListNote] = []
+        self.used: dict[str, Body] = {}
+
+    def note(self, line: int, severity: str, code: str, message: str, matter: str | None = None) -> None:
+        self.notes.append(ListNote(line, severity, code, message, matter))
+
+    def use(self, body: Body) -> Body:
+        self.used.setdefault(body.id, body)
+        if body.parent:
+            parent = self.registry.by_id(body.parent)
+            self.used.setdefault(parent.id, parent)
+        return body
+
+    # ── one body reference → (canonical name, unit name, spelling to keep) ──────────────────
+    def _names(self, spelling: str, body: Body) -> tuple[str, str | None, str]:
+        self.use(body)
+        if body.kind is BodyKind.sub_unit and body.parent:
+            parent = self.registry.by_id(body.parent)
+            return parent.name, body.name, "" if spelling == parent.name else spelling
+        return body.name, None, "" if spelling == body.name else spelling
+
+    def cooperative(self, mid: str, row: dict[str, str], line: int) -> dict[str, object]:
+        ctx = f"{mid} 对应上级部门"
+        listed: list[str] = []
+        for spelling, body in self.registry.resolve_parts(
+            row["departments"], path=self.path, line=line, context=ctx
+        ):
+            name, _unit, _ = self._names(spelling, body)
+            if name in listed:
+                self.note(line, "warning", "listed-twice", f"{mid}: {name} is listed twice in 对应上级部门", mid)
+                continue
+            listed.append(name)
+        blocks = split_blocks(
+            row["department_duties"], self.registry, path=self.path, line=line, context=f"{mid} 上级部门职责"
+        )
+        duty_blocks: list[DutyBlock] = []
+        for block in blocks:
+            duty_blocks.extend(self._duty_blocks(mid, block, listed, line))
+        duty_blocks = self._merge(mid, duty_blocks, line)
+        township = split_clauses(clean_text(row["township_duties"]))
+        return {
+            "listed_departments": tuple(listed),
+            "departments": tuple(duty_blocks),
+            "township_clauses": tuple(township),
+        }
+
+    def _duty_blocks(self, mid: str, block: Block, listed: list[str], line: int) -> list[DutyBlock]:
+        if not block.bodies:
+            if len(listed) == 1:
+                self.note(
+                    line,
+                    "info",
+                    "no-header",
+                    f"{mid}: duty text has no department header; given to the only listed department {listed[0]}",
+                    mid,
+                )
+                return [DutyBlock(body=listed[0], clauses=tuple(block.clauses))]
+            raise ListFormatError(
+                f"{mid}: duty text before any department header ({block.clauses[0][:30]!r}…) and "
+                f"{len(listed)} departments listed: cannot tell whose duty it is; "
+                "expected '<department>：' before each department's clauses",
+                path=self.path,
+                line=line,
+            )
+        out = []
+        parts = block.header.split("、")
+        for spelling, body in zip(parts, block.bodies):
+            name, unit, as_written = self._names(spelling, body)
+            out.append(DutyBlock(body=name, clauses=tuple(block.clauses), as_written=as_written, unit=unit))
+        return out
+
+    def _merge(self, mid: str, blocks: list[DutyBlock], line: int) -> list[DutyBlock]:
+        """One block per body: a body with two headers in one cell gets its clauses joined."""
+        merged: dict[str, DutyBlock] = {}
+        for block in blocks:
+            seen = merged.get(block.body)
+            if seen is None:
+                merged[block.body] = block
+                continue
+            self.note(line, "warning", "header-twice", f"{mid}: {block.body} has two duty blocks; clauses joined", mid)
+            merged[block.body] = seen.model_copy(update={"clauses": seen.clauses + block.clauses})
+        return list(merged.values())
+
+    def reclaimed(self, mid: str, row: dict[str, str], line: int) -> dict[str, object]:
+        ctx = f"{mid} 承接部门"
+        blocks: list[DutyBlock] = []
+        if "receivers_and_method" in row:
+            for rb in split_receiver_blocks(
+                row["receivers_and_method"], self.registry, path=self.path, line=line, context=ctx
+            ):
+                if not rb.labelled:
+                    self.note(
+                        line,
+                        "info",
+                        "no-method-label",
+                        f"{mid}: block for {rb.names} has no '履职方式：' label; the text after the name is its clauses",
+                        mid,
+                    )
+                for spelling, body in self.registry.resolve_parts(rb.names, path=self.path, line=line, context=ctx):
+                    name, unit, as_written = self._names(spelling, body)
+                    blocks.append(DutyBlock(body=name, clauses=tuple(rb.clauses), as_written=as_written, unit=unit))
+        else:
+            parts = self.registry.resolve_parts(row["receivers"], path=self.path, line=line, context=ctx)
+            receivers = [self._names(spelling, body) for spelling, body in parts]
+            duty = split_blocks(row["method"], self.registry, path=self.path, line=line, context=f"{mid} 工作方式")
+            if len(duty) == 1 and not duty[0].bodies:  # one text shared by every receiver
+                for name, unit, as_written in receivers:
+                    blocks.append(DutyBlock(body=name, clauses=tuple(duty[0].clauses), as_written=as_written, unit=unit))
+            else:
+                for block in duty:
+                    blocks.extend(self._duty_blocks(mid, block, [r[0] for r in receivers], line))
+                named = {b.body for b in blocks}
+                for name, unit, as_written in receivers:
+                    if name not in named:
+                        blocks.append(DutyBlock(body=name, clauses=(), as_written=as_written, unit=unit))
+        return {"receivers": tuple(self._merge(mid, blocks, line))}
+
+
+def parse_lists(
+    text: str,
+    *,
+    registry: BodyRegistry,
+    path: str | Path = "<text>",
+) -> ParsedLists:
+    """Parse the text export of a township's official lists.
+
+    Args:
+        text: the whole file, decoded.
+        registry: the bodies every name must resolve to.
+        path: where the text came from (for messages and ``ParsedLists.source``).
+
+    Returns:
+        ParsedLists: matters in file order (ids ``B1``…, ``C1``…, ``R1``…), the title of each list,
+        the jurisdiction read from the titles, the bodies named, and notes.
+
+    Raises:
+        ListFormatError: a line cannot be read as a title, header or row (line number and the
+            columns expected are in the message); an unknown list title; a list given twice; rows
+            numbered out of order; titles naming different townships.
+        UnknownBodyError: a department or receiver name that ``registry`` does not know.
+    """
+    spath = str(path)
+    p = _Parser(registry, spath)
+    sections: dict[ListKind, _Section] = {}
+    section: _Section | None = None
+    matters: list[Matter] = []
+    place: tuple[str, int] | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip("\r\n")
+        if not line.strip():
+            continue
+        if "\t" not in line:
+            title = line.strip()
+            found = _title_kind(title)
+            if found is None:
+                if title.endswith("清单"):
+                    raise ListFormatError(
+                        f"unknown list title {title!r}; expected a title ending in "
+                        + " / ".join(LIST_LABELS[k] for k in ListKind),
+                        path=spath,
+                        line=number,
+                    )
+                expected = (
+                    f"a row of {len(section.columns)} tab-separated cells "
+                    f"({'、'.join(COLUMNS[k][0] for k in section.columns)})"
+                    if section and section.columns
+                    else "a list title ending in 清单 or a header row"
+                )
+                raise ListFormatError(
+                    f"cannot read line {title[:40]!r}: expected {expected} (a row cut in two?)",
+                    path=spath,
+                    line=number,
+                )
+            kind, prefix = found
+            if kind in sections:
+                raise ListFormatError(
+                    f"{kind.label} appears twice (first at line {sections[kind].line})", path=spath, line=number
+                )
+            if place is None:
+                place = (prefix, number)
+            elif prefix != place[0]:
+                raise ListFormatError(
+                    f"title names {prefix!r} but the title at line {place[1]} names {place[0]!r}; "
+                    "one file holds one township's lists",
+                    path=spath,
+                    line=number,
+                )
+            section = sections[kind] = _Section(kind, title, number)
+            continue
+        cells = line.split("\t")
+        if section is None:
+            raise ListFormatError(
+                "a table row before any list title; expected a title such as "
+                f"'…{LIST_LABELS[ListKind.basic]}' first",
+                path=spath,
+                line=number,
+            )
+        if cells[0].strip() == "序号":
+            keys = _parse_header(cells, section, path=spath, line=number)
+            if section.columns is not None and keys != section.columns:
+                raise ListFormatError(
+                    f"header differs from the first header of {section.title} (line {section.line}): "
+                    f"{'、'.join(c.strip() for c in cells)}",
+                    path=spath,
+                    line=number,
+                )
+            section.columns, section.header_cells = keys, cells
+            continue
+        if section.columns is None:
+            raise ListFormatError(
+                f"a row before the header row of {section.title}; expected '序号<TAB>事项类别<TAB>事项名称…'",
+                path=spath,
+                line=number,
+            )
+        columns = section.columns
+        while len(cells) > len(columns) and not cells[-1].strip():
+            cells.pop()  # trailing empty cells (a trailing tab) carry nothing
+        if len(cells) != len(columns):
+            names = "、".join(COLUMNS[k][0] for k in columns)
+            raise ListFormatError(
+                f"{section.kind.label} row has {len(cells)} cells, expected {len(columns)} ({names}); "
+                "a row cut short, or a tab inside a cell?",
+                path=spath,
+                line=number,
+            )
+        row = {key: cell for key, cell in zip(columns, cells)}
+        seq_text = row["seq"].strip()
+        if not seq_text.isdigit() or int(seq_text) < 1:
+            raise ListFormatError(
+                f"序号 {seq_text!r} is not a positive whole number; expected a row starting with its 序号",
+                path=spath,
+                line=number,
+            )
+        seq = int(seq_text)
+        mid = f"{section.kind.letter}{seq}"
+        if seq <= section.last_seq:
+            raise ListFormatError(
+                f"{mid}: 序号 {seq} after {section.last_seq} (duplicate or out of order); "
+                f"expected {section.last_seq + 1}",
+                path=spath,
+                line=number,
+            )
+        if seq != section.last_seq + 1:
+            p.note(
+                number,
+                "warning",
+                "numbering-gap",
+                f"{mid}: 序号 jumps from {section.last_seq} to {seq}; items {section.last_seq + 1}–{seq - 1} are missing",
+                mid,
+            )
+        section.last_seq = seq
+        title = re.sub(r"\s+", " ", clean_text(row["title"])).strip()
+        if not title:
+            raise ListFormatError(f"{mid}: empty 事项名称", path=spath, line=number)
+        fields: dict[str, object] = {}
+        if section.kind is ListKind.cooperative:
+            fields = p.cooperative(mid, row, number)
+        elif section.kind is ListKind.reclaimed:
+            fields = p.reclaimed(mid, row, number)
+        matters.append(
+            Matter(
+                id=mid,
+                list=section.kind,
+                seq=seq,
+                category=re.sub(r"\s+", " ", clean_text(row.get("category", ""))).strip(),
+                title=title,
+                source_line=number,
+                **fields,  # type: ignore[arg-type]
+            )
+        )
+    if not sections:
+        raise ListFormatError(
+            "no list title found; expected lines such as "
+            + " / ".join(f"'…{LIST_LABELS[k]}'" for k in ListKind),
+            path=spath,
+            line=None,
+        )
+    for sec in sections.values():
+        if sec.columns is None or sec.last_seq == 0:
+            raise ListFormatError(f"{sec.title} has no rows", path=spath, line=sec.line)
+    assert place is not None
+    jurisdiction = _jurisdiction(place[0], registry, path=spath, line=place[1])
+    township = registry.get(jurisdiction.township)
+    if township is not None:
+        p.use(township)
+    order = {k: i for i, k in enumerate(ListKind)}
+    matters.sort(key=lambda m: (order[m.list], m.seq))
+    return ParsedLists(
+        jurisdiction=jurisdiction,
+        list_titles={k: s.title for k, s in sorted(sections.items(), key=lambda kv: order[kv[0]])},
+        title_lines={k: s.line for k, s in sections.items()},
+        matters=matters,
+        bodies=list(p.used.values()),
+        notes=p.notes,
+        source=Path(spath).name,
+    )
+
+
+def _jurisdiction(prefix: str, registry: BodyRegistry, *, path: str, line: int) -> Jurisdiction:
+    m = _PLACE.match(prefix)
+    if m is None or not m["township"]:
+        raise ListFormatError(
+            f"cannot read a township from the list title prefix {prefix!r}; expected e.g. '大同市左云县小京庄乡'",
+            path=path,
+            line=line,
+        )
+    township = registry.get(m["township"])
+    key = township.id if township is not None and township.kind is BodyKind.township else ""
+    return Jurisdiction(
+        province=m["province"] or "",
+        city=m["city"] or "",
+        county=m["county"] or "",
+        township=m["township"],
+        key=key,
+    )
+
+
+def read_lists(path: str | Path, *, registry: BodyRegistry | None = None) -> ParsedLists:
+    """Read and parse a list file (UTF-8, BOM allowed).
+
+    Raises:
+        ListFormatError: the file cannot be read or decoded (with the line of the bad bytes), or
+            any error of :func:`parse_lists`.
+        UnknownBodyError: see :func:`parse_lists`.
+    """
+    from ..bodies import load_bodies
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ListFormatError(f"cannot read the list file: {exc.strerror}", path=path) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ListFormatError(
+            f"not UTF-8 (byte {data[exc.start]:#04x}); re-save the list as UTF-8", path=path, line=line
+        ) from None
+    return parse_lists(text, registry=registry or load_bodies(), path=path)

@@ -1,0 +1,671 @@
+"""The rulebook on disk: compile it from a list text, dump it as YAML, load it fast.
+
+Layout of a rulebook directory (``rules/<township key>/``)::
+
+    rulebook.yaml      metadata: jurisdiction, list titles, effective date, source file and its
+                       sha256, the bodies file, the content hash, matter counts
+    basic.yaml         基本履职事项清单: one block per matter       ┐ written by
+    cooperative.yaml   配合履职事项清单: departments' and township   │ `dutyroute compile`;
+                       clauses per matter                           │ edit the seed and
+    reclaimed.yaml     上级部门收回事项清单: receivers per matter    ┘ recompile
+    roles.yaml         which township role acts on each basic matter (maintained by hand)
+
+Body names in these files are canonical names from ``bodies.yaml`` (the file ``rulebook.yaml``
+points at, by default ``../bodies.yaml``). ``load_rulebook()`` reads the bundled rulebook of
+小京庄乡 with PyYAML's C loader; when something is wrong it re-reads the file with ruamel.yaml's
+line-tracking loader so the error says ``file:line``.
+
+Example::
+
+    >>> from dutyroute.rulebook import load_rulebook
+    >>> rb = load_rulebook()
+    >>> rb.counts()
+    {'basic': 111, 'cooperative': 75, 'reclaimed': 51}
+    >>> [b.body for b in rb.matter("C40").departments]
+    ['县住房和城乡建设管理局', '市生态环境局左云分局', '县公安局']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .bodies import BodyRegistry, load_bodies
+from .errors import ListFormatError, RuleFileError, UnknownBodyError
+from .models import Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter, Rulebook
+
+__all__ = [
+    "FORMAT_VERSION",
+    "LIST_FILES",
+    "RoleTable",
+    "compile_rulebook",
+    "dump_rulebook",
+    "load_roles",
+    "load_rulebook",
+    "read_yaml",
+    "yaml_line",
+]
+
+FORMAT_VERSION = 1
+LIST_FILES: dict[ListKind, str] = {
+    ListKind.basic: "basic.yaml",
+    ListKind.cooperative: "cooperative.yaml",
+    ListKind.reclaimed: "reclaimed.yaml",
+}
+META_FILE = "rulebook.yaml"
+ROLES_FILE = "roles.yaml"
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+# ── YAML reading with line numbers on failure ────────────────────────────────────────────────
+def read_yaml(path: str | Path) -> tuple[Any, str]:
+    """Parse a YAML file with PyYAML's C loader.
+
+    Returns:
+        (data, text): the parsed document and the file's text.
+
+    Raises:
+        RuleFileError: the file is missing, not UTF-8, or not valid YAML (with the line).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RuleFileError("file not found", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise RuleFileError(f"not UTF-8 ({exc.reason})", path=path) from None
+    except OSError as exc:
+        raise RuleFileError(f"cannot read: {exc.strerror}", path=path) from None
+    try:
+        return yaml.load(text, Loader=_Loader), text
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        context = exc.context or ""
+        if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
+            context = f"{exc.context} (started at line {exc.context_mark.line + 1})"
+        what = " ".join(str(s) for s in (context, exc.problem) if s)
+        raise RuleFileError(f"YAML syntax error: {what}; fix the file's syntax", path=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise RuleFileError(f"YAML error: {exc}", path=path) from None
+
+
+def yaml_line(path: str | Path, keys: tuple[Any, ...]) -> int | None:
+    """1-based line of the node reached by ``keys`` (mapping keys / sequence indexes) in a YAML file.
+
+    Slow path only (ruamel.yaml round-trip loader, which tracks lines): used to point an error at
+    the offending entry. Returns the deepest line found, or None if the file cannot be read.
+    """
+    from ruamel.yaml import YAML
+
+    try:
+        node = YAML(typ="rt").load(Path(path).read_text(encoding="utf-8"))
+    except Exception:  # the fast loader already accepted the file; never mask the real error
+        return None
+    line: int | None = None
+    for key in keys:
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None:
+                if isinstance(key, int):
+                    line = lc.item(key)[0] + 1
+                else:
+                    line = lc.key(key)[0] + 1
+            node = node[key]
+        except (KeyError, IndexError, TypeError, AttributeError):
+            break
+    return line
+
+
+def _loc_keys(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(k for k in loc if isinstance(k, (int, str)))
+
+
+# ── roles ────────────────────────────────────────────────────────────────────────────────────
+class RoleTable:
+    """Which township role acts on each basic matter: ``roles.yaml`` of a rulebook.
+
+    File shape::
+
+        by_category:            # 事项类别 → role (canonical name, alias or id of a township_role body)
+          党的建设: {role: 乡党委, reason: "…"}
+        matters:                # explicit overrides, each with its reason
+          B10: {role: 乡纪委, reason: "监督执纪问责、监察调查处置 is the discipline commission's work"}
+
+    Attributes:
+        by_category: category → role body id.
+        by_matter: matter id → role body id.
+        lines: where each entry is (``("category", name)`` / ``("matter", id)`` → line).
+    """
+
+    def __init__(
+        self,
+        by_category: Mapping[str, str],
+        by_matter: Mapping[str, str],
+        *,
+        path: Path | None = None,
+        lines: Mapping[tuple[str, str], int] | None = None,
+    ) -> None:
+        self.by_category = dict(by_category)
+        self.by_matter = dict(by_matter)
+        self.path = path
+        self.lines = dict(lines or {})
+
+    def role_for(self, matter: Matter) -> str | None:
+        """Role body id for a basic matter: its override, else its category's role, else None."""
+        return self.by_matter.get(matter.id) or self.by_category.get(matter.category)
+
+    def apply(self, matters: list[Matter] | tuple[Matter, ...]) -> list[Matter]:
+        """Matters with ``role`` set on every basic matter this table covers.
+
+        Raises:
+            RuleFileError: an override names a matter that is not a basic matter of the rulebook.
+        """
+        basic = {m.id for m in matters if m.list is ListKind.basic}
+        for mid in self.by_matter:
+            if mid not in basic:
+                raise RuleFileError(
+                    f"role override for {mid!r}, which is not a basic matter of this rulebook "
+                    f"(basic matters are B1…B{len(basic)})",
+                    path=self.path,
+                    line=self.lines.get(("matter", mid)),
+                )
+        out = []
+        for m in matters:
+            role = self.role_for(m) if m.list is ListKind.basic else None
+            out.append(m if role == m.role else m.model_copy(update={"role": role}))
+        return out
+
+
+def load_roles(path: str | Path, registry: BodyRegistry) -> RoleTable:
+    """Read a ``roles.yaml``.
+
+    Raises:
+        RuleFileError: YAML syntax, a malformed entry, an entry without a reason (with line).
+        UnknownBodyError: a role that is no body, or a body that is not a township role (with line).
+    """
+    path = Path(path)
+    data, _text = read_yaml(path)
+    if not isinstance(data, dict):
+        raise RuleFileError("expected a mapping with 'by_category:' and 'matters:'", path=path, line=1)
+    unknown = set(data) - {"township", "by_category", "matters", "notes"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise RuleFileError(
+            f"unknown key {key!r}; expected township, by_category, matters, notes",
+            path=path,
+            line=yaml_line(path, (key,)),
+        )
+    tables: dict[str, dict[str, str]] = {"by_category": {}, "matters": {}}
+    lines: dict[tuple[str, str], int] = {}
+    for section in ("by_category", "matters"):
+        entries = data.get(section) or {}
+        if not isinstance(entries, dict):
+            raise RuleFileError(f"'{section}:' must be a mapping", path=path, line=yaml_line(path, (section,)))
+        for key, entry in entries.items():
+            where = (section, key)
+            if not isinstance(entry, dict) or not entry.get("role") or not str(entry.get("reason", "")).strip():
+                raise RuleFileError(
+                    f"{section}.{key}: expected {{role: <township role>, reason: <why>}}; every role needs a reason",
+                    path=path,
+                    line=yaml_line(path, where),
+                )
+            role = str(entry["role"])
+            body = registry.get(role) or (registry.by_id(role) if registry.has_id(role) else None)
+            if body is None:
+                raise UnknownBodyError(
+                    role, registry.suggest(role), path=path, line=yaml_line(path, where), context=f"{section}.{key}"
+                )
+            if body.kind is not BodyKind.township_role:
+                raise RuleFileError(
+                    f"{section}.{key}: {role!r} is a {body.kind.value}, not a township role",
+                    path=path,
+                    line=yaml_line(path, where),
+                )
+            tables[section][str(key)] = body.id
+            lines[("category" if section == "by_category" else "matter", str(key))] = yaml_line(path, where) or 0
+    return RoleTable(tables["by_category"], tables["matters"], path=path, lines=lines)
+
+
+# ── compile ──────────────────────────────────────────────────────────────────────────────────
+def _referenced_bodies(matters: list[Matter], registry: BodyRegistry, township: Body | None) -> tuple[Body, ...]:
+    """Bodies a rulebook names, in bodies.yaml order: matters' bodies and units, roles, parents."""
+    ids: set[str] = set()
+    if township is not None:
+        ids.add(township.id)
+    for m in matters:
+        for name in (*m.listed_departments, *(b.body for b in m.departments), *(b.body for b in m.receivers)):
+            body = registry.get(name)
+            if body is not None:
+                ids.add(body.id)
+        for block in (*m.departments, *m.receivers):
+            if block.unit:
+                unit = registry.get(block.unit)
+                if unit is not None:
+                    ids.add(unit.id)
+        if m.role:
+            ids.add(m.role)
+    for body_id in list(ids):
+        parent = registry.by_id(body_id).parent
+        while parent:
+            ids.add(parent)
+            parent = registry.by_id(parent).parent
+    return tuple(b for b in registry if b.id in ids)
+
+
+def compile_rulebook(
+    seed_path: str | Path,
+    *,
+    township: str | None = None,
+    province: str | None = None,
+    effective_date: str | None = None,
+    bodies: BodyRegistry | str | Path | None = None,
+    roles: str | Path | None = None,
+) -> Rulebook:
+    """Compile an official list text into a rulebook.
+
+    Args:
+        seed_path: the list text (tab-separated export of the three lists).
+        township: the township the lists must belong to, e.g. ``小京庄乡``; checked against the
+            list titles (None: take it from the titles).
+        province: province name (the titles name only city, county and township), e.g. ``山西省``.
+        effective_date: ISO date the lists took effect, if known.
+        bodies: a registry or a ``bodies.yaml`` path (default: the bundled one).
+        roles: a ``roles.yaml`` to apply to the basic matters, if any.
+
+    Returns:
+        Rulebook with every matter of the three lists, in list order.
+
+    Raises:
+        ListFormatError: the text cannot be parsed (see :func:`dutyroute.ingest.parse_lists`), or its
+            titles name another township.
+        UnknownBodyError: a name in the lists or in ``roles`` resolves to no body.
+        RuleFileError: ``bodies`` or ``roles`` is malformed.
+    """
+    from .ingest import read_lists
+
+    registry = bodies if isinstance(bodies, BodyRegistry) else load_bodies(bodies)
+    parsed = read_lists(seed_path, registry=registry)
+    jur = parsed.jurisdiction
+    if township is not None and township != jur.township:
+        first = min(parsed.title_lines.values())
+        raise ListFormatError(
+            f"the list titles name {jur.township!r}, not {township!r}; pass --township {jur.township}",
+            path=seed_path,
+            line=first,
+        )
+    town = registry.get(jur.township)
+    if town is None or town.kind is not BodyKind.township:
+        raise UnknownBodyError(
+            jur.township,
+            registry.suggest(jur.township),
+            path=registry.path,
+            context="the township of the list titles (add it to bodies.yaml with kind: township)",
+        )
+    if province is not None:
+        jur = jur.model_copy(update={"province": province})
+    matters = parsed.matters
+    if roles is not None:
+        matters = load_roles(roles, registry).apply(matters)
+    seed_bytes = Path(seed_path).read_bytes()
+    return Rulebook(
+        jurisdiction=jur,
+        list_titles=parsed.list_titles,
+        effective_date=effective_date,
+        source=parsed.source,
+        source_sha256=hashlib.sha256(seed_bytes).hexdigest(),
+        bodies=_referenced_bodies(matters, registry, town),
+        matters=tuple(matters),
+    )
+
+
+# ── dump ─────────────────────────────────────────────────────────────────────────────────────
+def _dump(data: Any) -> str:
+    return yaml.dump(
+        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False
+    )
+
+
+def _block_dict(block: DutyBlock) -> dict[str, Any]:
+    out: dict[str, Any] = {"body": block.body}
+    if block.unit:
+        out["unit"] = block.unit
+    if block.as_written:
+        out["as_written"] = block.as_written
+    out["clauses"] = list(block.clauses)
+    return out
+
+
+def _matter_dict(m: Matter) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": m.id,
+        "seq": m.seq,
+        "category": m.category,
+        "title": m.title,
+        "source_line": m.source_line,
+    }
+    if m.list is ListKind.cooperative:
+        out["listed_departments"] = list(m.listed_departments)
+        out["departments"] = [_block_dict(b) for b in m.departments]
+        out["township_clauses"] = list(m.township_clauses)
+    elif m.list is ListKind.reclaimed:
+        out["receivers"] = [_block_dict(b) for b in m.receivers]
+    else:  # fields that do not apply to a basic matter are written only if someone set them
+        if m.listed_departments:
+            out["listed_departments"] = list(m.listed_departments)
+        if m.departments:
+            out["departments"] = [_block_dict(b) for b in m.departments]
+        if m.township_clauses:
+            out["township_clauses"] = list(m.township_clauses)
+        if m.receivers:
+            out["receivers"] = [_block_dict(b) for b in m.receivers]
+    return out
+
+
+def _list_file_text(rb: Rulebook, kind: ListKind) -> str:
+    title = rb.list_titles.get(kind, "")
+    head = (
+        f"# {title or kind.label}\n"
+        f"# Compiled by `dutyroute compile` from seeds/{rb.source}: edit the seed and recompile, not this file.\n"
+        "# One block per matter; source_line is the row's line in the seed.\n"
+    )
+    parts = [head, _dump({"list": kind.value, "title": title}), "matters:\n"]
+    for m in rb.matters:
+        if m.list is kind:
+            parts.append("\n" + _dump([_matter_dict(m)]))
+    return "".join(parts)
+
+
+def _meta_text(rb: Rulebook, bodies_ref: str) -> str:
+    meta = {
+        "format": FORMAT_VERSION,
+        "jurisdiction": rb.jurisdiction.model_dump(mode="json"),
+        "list_titles": {k.value: rb.list_titles[k] for k in ListKind if k in rb.list_titles},
+        "effective_date": rb.effective_date,
+        "source": {"file": rb.source, "sha256": rb.source_sha256 or None},
+        "bodies": bodies_ref,
+        "hash": rb.hash,
+        "counts": rb.counts(),
+    }
+    head = (
+        f"# Rulebook of {rb.jurisdiction.city}{rb.jurisdiction.county}{rb.jurisdiction.township}: metadata.\n"
+        "# hash: content hash of the rulebook as loaded (lists + roles + bodies); every decision reports it.\n"
+        "# Written by `dutyroute compile`; province and effective_date are kept across recompiles.\n"
+    )
+    return head + _dump(meta)
+
+
+def _roles_text(rb: Rulebook) -> str:
+    entries = {m.id: {"role": m.role, "reason": "as dumped"} for m in rb.matters if m.role}
+    head = "# Township role acting on each basic matter (written by dump_rulebook; add reasons).\n"
+    return head + _dump({"township": rb.jurisdiction.township, "matters": entries})
+
+
+def dump_rulebook(rb: Rulebook, out_dir: str | Path, *, bodies_ref: str = "../bodies.yaml") -> list[Path]:
+    """Write a rulebook as reviewable YAML: ``rulebook.yaml`` + one file per list.
+
+    Output is stable: the same rulebook always gives the same bytes (list order, fixed key order,
+    one matter per block). A ``roles.yaml`` already in ``out_dir`` is maintained by hand and never
+    overwritten; if there is none and the matters carry roles, one is written so nothing is lost.
+
+    Args:
+        rb: the rulebook.
+        out_dir: the rulebook directory (created if missing).
+        bodies_ref: path of the bodies file relative to ``out_dir``, recorded in ``rulebook.yaml``.
+
+    Returns:
+        The files written.
+
+    Raises:
+        RuleFileError: an existing ``roles.yaml`` in ``out_dir`` assigns different roles than ``rb``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    roles_path = out / ROLES_FILE
+    if roles_path.exists():
+        registry = load_bodies((out / bodies_ref).resolve()) if (out / bodies_ref).exists() else load_bodies()
+        table = load_roles(roles_path, registry)
+        for m in rb.matters:
+            want = table.role_for(m) if m.list is ListKind.basic else None
+            if want != m.role:
+                raise RuleFileError(
+                    f"{m.id}: the rulebook's role is {m.role!r} but roles.yaml gives {want!r}; "
+                    "compile with roles= this roles.yaml, or edit it",
+                    path=roles_path,
+                    line=table.lines.get(("matter", m.id)) or table.lines.get(("category", m.category)),
+                )
+    elif any(m.role for m in rb.matters):
+        roles_path.write_text(_roles_text(rb), encoding="utf-8")
+        written.append(roles_path)
+    for kind, name in LIST_FILES.items():
+        if kind in rb.list_titles or any(m.list is kind for m in rb.matters):
+            path = out / name
+            path.write_text(_list_file_text(rb, kind), encoding="utf-8")
+            written.append(path)
+    meta = out / META_FILE
+    meta.write_text(_meta_text(rb, bodies_ref), encoding="utf-8")
+    written.append(meta)
+    return written
+
+
+# ── load ─────────────────────────────────────────────────────────────────────────────────────
+def _resolve_rulebook_dir(path: str | Path | None) -> Path:
+    if path is None:
+        from ._resources import DEFAULT_TOWNSHIP, rules_dir
+
+        return rules_dir() / DEFAULT_TOWNSHIP
+    p = Path(path)
+    if p.is_file() and p.name == META_FILE:
+        return p.parent
+    if p.is_dir():
+        if not (p / META_FILE).exists():
+            subs = sorted(d.name for d in p.iterdir() if (d / META_FILE).exists())
+            hint = f"; rulebooks inside: {', '.join(subs)}" if subs else ""
+            raise RuleFileError(f"not a rulebook directory (no {META_FILE}){hint}", path=p)
+        return p
+    if p.suffix == ".txt":
+        raise RuleFileError(
+            "this is a list text, not a compiled rulebook; run `dutyroute compile` on it first "
+            "(or use compile_rulebook())",
+            path=p,
+        )
+    raise RuleFileError(f"no rulebook here (expected a directory holding {META_FILE})", path=p)
+
+
+def _validation_error(exc: Exception, path: Path, keys: tuple[Any, ...], what: str) -> RuleFileError:
+    from pydantic import ValidationError
+
+    assert isinstance(exc, ValidationError)
+    err = exc.errors()[0]
+    loc = _loc_keys(tuple(err["loc"]))
+    line = yaml_line(path, keys + loc)
+    field = ".".join(str(k) for k in loc) or "entry"
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return RuleFileError(f"{what}: {field}: {err['msg']}{more}", path=path, line=line)
+
+
+def _canonical(
+    name: str, registry: BodyRegistry, path: Path, keys: tuple[Any, ...], context: str
+) -> str:
+    body = registry.get(name)
+    if body is None:
+        raise UnknownBodyError(name, registry.suggest(name), path=path, line=yaml_line(path, keys), context=context)
+    return body.name
+
+
+def _load_list(path: Path, kind: ListKind, registry: BodyRegistry) -> tuple[str, list[Matter]]:
+    from pydantic import ValidationError
+
+    data, _text = read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("matters"), list):
+        raise RuleFileError("expected a mapping with 'list:', 'title:' and a 'matters:' list", path=path, line=1)
+    if data.get("list") != kind.value:
+        raise RuleFileError(
+            f"list: {data.get('list')!r}, expected {kind.value!r} for {path.name}",
+            path=path,
+            line=yaml_line(path, ("list",)),
+        )
+    out: list[Matter] = []
+    for i, entry in enumerate(data["matters"]):
+        keys: tuple[Any, ...] = ("matters", i)
+        if not isinstance(entry, dict):
+            raise RuleFileError(f"matter #{i + 1} is not a mapping", path=path, line=yaml_line(path, keys))
+        entry = dict(entry)
+        mid = entry.get("id", f"#{i + 1}")
+        entry["list"] = kind.value
+        if "listed_departments" in entry and isinstance(entry["listed_departments"], list):
+            entry["listed_departments"] = tuple(
+                _canonical(str(n), registry, path, (*keys, "listed_departments", j), f"{mid} listed_departments")
+                for j, n in enumerate(entry["listed_departments"])
+            )
+        for field in ("departments", "receivers"):
+            blocks = entry.get(field)
+            if isinstance(blocks, list):
+                fixed = []
+                for j, block in enumerate(blocks):
+                    if isinstance(block, dict) and "body" in block:
+                        block = dict(block)
+                        block["body"] = _canonical(
+                            str(block["body"]), registry, path, (*keys, field, j, "body"), f"{mid} {field}"
+                        )
+                        if block.get("unit"):
+                            block["unit"] = _canonical(
+                                str(block["unit"]), registry, path, (*keys, field, j, "unit"), f"{mid} {field}"
+                            )
+                        if isinstance(block.get("clauses"), list):
+                            block["clauses"] = tuple(block["clauses"])
+                    fixed.append(block)
+                entry[field] = tuple(fixed)
+        if isinstance(entry.get("township_clauses"), list):
+            entry["township_clauses"] = tuple(entry["township_clauses"])
+        try:
+            out.append(Matter.model_validate(entry))
+        except ValidationError as exc:
+            raise _validation_error(exc, path, keys, f"matter {mid}") from None
+    return str(data.get("title") or ""), out
+
+
+def _check_ids(matters: list[Matter], files: dict[ListKind, Path]) -> None:
+    seen: dict[str, ListKind] = {}
+    for index_in_list, m in enumerate(matters):
+        expected = f"{m.list.letter}{m.seq}"
+        if m.id != expected:
+            raise RuleFileError(
+                f"matter id {m.id!r} does not match its list and 序号 (expected {expected!r})",
+                path=files[m.list],
+                line=yaml_line(files[m.list], ("matters",)),
+            )
+        if m.id in seen:
+            raise RuleFileError(f"duplicate matter id {m.id!r}", path=files[m.list])
+        seen[m.id] = m.list
+        del index_in_list
+
+
+def load_rulebook(path: str | Path | None = None) -> Rulebook:
+    """Load a compiled rulebook (default: the bundled one of 大同市左云县小京庄乡).
+
+    Args:
+        path: a rulebook directory (or its ``rulebook.yaml``); None for the bundled rulebook,
+            which is read once per process and then shared (rulebooks are immutable).
+
+    Returns:
+        Rulebook: every matter of the three lists with canonical body names, roles applied from
+        ``roles.yaml``, and the bodies it names.
+
+    Raises:
+        RuleFileError: a file is missing, not valid YAML, or an entry is malformed — the message
+            gives ``file:line``.
+        UnknownBodyError: a body name that ``bodies.yaml`` does not know (``file:line`` and the
+            closest known names).
+    """
+    if path is None:
+        return _bundled_rulebook()
+    return _load(_resolve_rulebook_dir(path))
+
+
+@lru_cache(maxsize=1)
+def _bundled_rulebook() -> Rulebook:
+    return _load(_resolve_rulebook_dir(None))
+
+
+def _load(directory: Path) -> Rulebook:
+    from pydantic import ValidationError
+
+    meta_path = directory / META_FILE
+    meta, _ = read_yaml(meta_path)
+    if not isinstance(meta, dict):
+        raise RuleFileError("expected a mapping of rulebook metadata", path=meta_path, line=1)
+    version = meta.get("format")
+    if version != FORMAT_VERSION:
+        raise RuleFileError(
+            f"format: {version!r}; this dutyroute reads format {FORMAT_VERSION}: recompile the rulebook",
+            path=meta_path,
+            line=yaml_line(meta_path, ("format",)),
+        )
+    bodies_ref = meta.get("bodies") or "../bodies.yaml"
+    bodies_path = (directory / str(bodies_ref)).resolve()
+    registry = load_bodies(bodies_path) if not _is_bundled(bodies_path) else load_bodies()
+    try:
+        jur = Jurisdiction.model_validate(meta.get("jurisdiction"))
+    except ValidationError as exc:
+        raise _validation_error(exc, meta_path, ("jurisdiction",), "jurisdiction") from None
+    titles_raw = meta.get("list_titles") or {}
+    titles: dict[ListKind, str] = {}
+    for key, value in titles_raw.items():
+        try:
+            titles[ListKind(key)] = str(value)
+        except ValueError:
+            raise RuleFileError(
+                f"list_titles: unknown list {key!r}; expected basic, cooperative, reclaimed",
+                path=meta_path,
+                line=yaml_line(meta_path, ("list_titles", key)),
+            ) from None
+    matters: list[Matter] = []
+    files: dict[ListKind, Path] = {}
+    for kind, name in LIST_FILES.items():
+        list_path = directory / name
+        if kind not in titles and not list_path.exists():
+            continue
+        files[kind] = list_path
+        title, loaded = _load_list(list_path, kind, registry)
+        if kind not in titles and title:
+            titles[kind] = title
+        matters.extend(loaded)
+    _check_ids(matters, files)
+    roles_path = directory / ROLES_FILE
+    if roles_path.exists():
+        matters = load_roles(roles_path, registry).apply(matters)
+    source = meta.get("source") or {}
+    town = registry.get(jur.township)
+    return Rulebook(
+        jurisdiction=jur,
+        list_titles={k: titles[k] for k in ListKind if k in titles},
+        effective_date=meta.get("effective_date"),
+        source=str(source.get("file") or "") if isinstance(source, dict) else str(source),
+        source_sha256=str(source.get("sha256") or "") if isinstance(source, dict) else "",
+        bodies=_referenced_bodies(matters, registry, town),
+        matters=tuple(matters),
+    )
+
+
+def _is_bundled(bodies_path: Path) -> bool:
+    from ._resources import rules_dir
+
+    try:
+        return bodies_path == (rules_dir() / "bodies.yaml").resolve()
+    except FileNotFoundError:
+        return False
+
+
+def stored_hash(path: str | Path | None = None) -> str | None:
+    """The ``hash:`` recorded in a rulebook directory's ``rulebook.yaml`` (None if absent)."""
+    meta, _ = read_yaml(_resolve_rulebook_dir(path) / META_FILE)
+    return meta.get("hash") if isinstance(meta, dict) else None

@@ -236,10 +236,12 @@ def load_roles(path: str | Path, registry: BodyRegistry) -> RoleTable:
 
 # ── compile ──────────────────────────────────────────────────────────────────────────────────
 def _referenced_bodies(matters: list[Matter], registry: BodyRegistry, township: Body | None) -> tuple[Body, ...]:
-    """Bodies a rulebook names, in bodies.yaml order: matters' bodies and units, roles, parents."""
+    """Bodies of a rulebook, in bodies.yaml order: the township and all its roles, every body and
+    unit the matters name, and their parents."""
     ids: set[str] = set()
     if township is not None:
         ids.add(township.id)
+        ids.update(b.id for b in registry if b.parent == township.id)
     for m in matters:
         for name in (*m.listed_departments, *(b.body for b in m.departments), *(b.body for b in m.receivers)):
             body = registry.get(name)

@@ -48,10 +48,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import networkx as nx
 
+from .bodies import BodyRegistry, name_key
 from .errors import LookupFailed
 from .models import Body, BodyKind, Jurisdiction, ListKind, Matter, Rulebook
 
@@ -86,9 +87,9 @@ class Relation(str, Enum):
 
 
 RELATION_LABELS: dict[Relation, str] = {
-    Relation.acts: "履职",
-    Relation.leads: "上级部门职责",
-    Relation.cooperates: "配合",
+    Relation.acts: "乡镇履职",
+    Relation.leads: "部门职责",
+    Relation.cooperates: "乡镇配合",
     Relation.receives: "承接",
     Relation.reclaimed_from: "已收回",
 }
@@ -220,8 +221,7 @@ class Violation:
               (e.g. ``acts`` on a cooperative matter);
             - ``not-bipartite``: an edge between two matters or two bodies, or a node with no side;
             - ``unknown-body``: an edge ends in a body that is not in the rulebook's bodies;
-            - ``unresolved-name``: a name or id in the rulebook (a basic matter's role, a body's
-              parent) that no body resolves.
+            - ``unresolved-name``: a basic matter's role id that no body of the rulebook has.
         severity: ``error`` (the rulebook must not ship) or ``warning``.
         message: one line for people, naming the matter and body.
         matter: matter id (``C40``) the violation is about, or None.
@@ -293,52 +293,27 @@ def _unknown_node_id(jurisdiction: Jurisdiction, name: str) -> str:
 # Names → bodies
 
 
-def _norm(name: str) -> str:
-    """Spelling-insensitive key: no whitespace, full-width parentheses and colons made ASCII."""
-    table = str.maketrans({"（": "(", "）": ")", "：": ":", "\u3000": " "})
-    return "".join(name.translate(table).split())
-
-
 class _Bodies:
-    """Canonical names, ids and aliases of one rulebook's bodies."""
+    """One rulebook's bodies seen through :class:`~dutyroute.bodies.BodyRegistry` (the one place
+    names, aliases and their normalisation live), plus lookup by id and scored suggestions."""
 
     def __init__(self, bodies: Iterable[Body]) -> None:
-        self.by_id: dict[str, Body] = {}
-        self.by_name: dict[str, Body] = {}
-        self.by_alias: dict[str, Body] = {}
-        for b in bodies:
-            self.by_id[b.id] = b
-            self.by_name[_norm(b.name)] = b
-        for b in self.by_id.values():
-            for a in b.aliases:
-                self.by_alias.setdefault(_norm(a), b)
+        self.registry = BodyRegistry(bodies)
+        self.by_id: dict[str, Body] = {b.id: b for b in self.registry}
 
     def resolve(self, name: str) -> tuple[Body | None, Literal["exact", "alias", "none"]]:
-        key = _norm(name)
-        if key in self.by_name:
-            return self.by_name[key], "exact"
+        body = self.registry.get(name)
+        if body is not None:
+            return body, "exact" if name_key(body.name) == name_key(name) else "alias"
         if name in self.by_id:
             return self.by_id[name], "exact"
-        if key in self.by_alias:
-            return self.by_alias[key], "alias"
         return None, "none"
 
     def suggest(self, name: str, limit: int = 3) -> list[tuple[str, float]]:
-        from rapidfuzz import fuzz, process
+        """Closest canonical names with their rapidfuzz WRatio (0–100), best first."""
+        from rapidfuzz import fuzz
 
-        choices: dict[str, str] = {}
-        for b in self.by_id.values():
-            choices[b.name] = b.name
-            for a in b.aliases:
-                choices.setdefault(a, b.name)
-        out: list[tuple[str, float]] = []
-        for cand, score, _ in process.extract(name, list(choices), scorer=fuzz.WRatio, limit=limit * 3):
-            canon = choices[cand]
-            if all(canon != c for c, _ in out):
-                out.append((canon, float(score)))
-            if len(out) == limit:
-                break
-        return out
+        return [(c, float(fuzz.WRatio(name, c))) for c in self.registry.suggest(name, limit)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,7 +456,7 @@ class _Builder:
                 if dnode not in order:
                     order.append(dnode)
                 listed.add(dnode)
-                blocks[dnode].append(((), unit, name))
+                blocks[dnode].append(((), unit, ""))  # the column holds canonical names
             for block in m.departments:
                 dnode, unit = self._department(block.body, block.as_written, block.unit)
                 if dnode not in order:
@@ -531,6 +506,10 @@ def build_graph(*rulebooks: Rulebook) -> nx.DiGraph:
         and ``hashes`` (key → rulebook content hash). Names that resolve to no body become body
         nodes with ``known=False`` (reported by :func:`check_graph`), never dropped.
 
+    Raises:
+        RuleFileError: the rulebook's bodies are inconsistent (an id, name or alias used twice, a
+            parent that is no body id) — see :class:`~dutyroute.bodies.BodyRegistry`.
+
     Cost: linear in matters + clauses; about 2 ms for the bundled 237-matter rulebook.
     """
     g = nx.DiGraph(jurisdictions={}, hashes={})
@@ -556,7 +535,8 @@ def check_graph(g: nx.DiGraph, rulebooks: Sequence[Rulebook] = ()) -> list[Viola
     ``receives``); every cooperative matter has ≥ 1 ``leads`` and exactly the township
     ``cooperates``; a reclaimed matter never has the township acting and has ≥ 1 ``receives``;
     only relations its list allows; the graph is bipartite; every edge ends in a known body.
-    With ``rulebooks``, also that every role id and body parent id in them resolves.
+    With ``rulebooks``, also that every basic matter's role id resolves (a body's parent is
+    checked when the graph is built: :class:`~dutyroute.bodies.BodyRegistry` raises).
 
     Args:
         g: a graph from :func:`build_graph` (possibly edited since).
@@ -718,15 +698,6 @@ def _is_township(g: nx.DiGraph, node: str) -> bool:
 def _check_names(rb: Rulebook) -> Iterator[Violation]:
     bodies = _Bodies(rb.bodies)
     key = rb.jurisdiction.key
-    for b in rb.bodies:
-        if b.parent and b.parent not in bodies.by_id:
-            yield Violation(
-                "unresolved-name",
-                "error",
-                f"body {b.name!r} names parent {b.parent!r}, which is no body id",
-                body=b.name,
-                jurisdiction=key,
-            )
     for m in rb.matters:
         if m.role is None:
             continue
@@ -845,7 +816,7 @@ class ResponsibilityGraph:
                 if cand not in suggestions:
                     suggestions.append(cand)
                 if best is None or score > best[0]:
-                    best = (score, bodies.by_name[_norm(cand)])
+                    best = (score, bodies.registry.resolve(cand))
         if best is not None and best[0] >= min_score:
             return BodyMatch(name, best[1], "fuzzy", best[0])
         raise LookupFailed("body", name, suggestions[:3])
@@ -1046,10 +1017,14 @@ class ResponsibilityGraph:
         g = _exportable(self.graph, self.rulebooks, json_lists=False)
         return nx.node_link_data(g, edges="edges")
 
-    def write_graphml(self, path: str | Path) -> None:
-        """Write the graph as GraphML. List attributes (``clauses``, ``units`` …) are JSON strings;
-        missing values (a basic matter's ``role`` when unknown) are left out."""
-        nx.write_graphml(_exportable(self.graph, self.rulebooks, json_lists=True), str(path))
+    def write_graphml(self, path: str | Path | BinaryIO) -> None:
+        """Write the graph as GraphML to a file name or a binary file object.
+
+        List attributes (``clauses``, ``units`` …) are JSON strings; missing values (a basic
+        matter's ``role`` when not assigned) are left out.
+        """
+        target = path if hasattr(path, "write") else str(path)
+        nx.write_graphml(_exportable(self.graph, self.rulebooks, json_lists=True), target)
 
 
 def _exportable(g: nx.DiGraph, rulebooks: Sequence[Rulebook], *, json_lists: bool) -> nx.DiGraph:
@@ -1079,3 +1054,314 @@ def _exportable(g: nx.DiGraph, rulebooks: Sequence[Rulebook], *, json_lists: boo
     for u, v, a in g.edges(data=True):
         h.add_edge(u, v, **conv(a))
     return h
+
+
+# ---------------------------------------------------------------------------------------------
+# Pictures
+
+#: Font families tried in order for Chinese labels. SVG keeps text as text and names the whole
+#: list (the viewer picks the first it has); PNG needs one of them installed (e.g. Debian's
+#: fonts-noto-cjk), else labels fall back to boxes and :func:`draw_neighbourhood` warns.
+CJK_FONTS: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "SimHei",
+    "Noto Sans CJK JP",
+    "Arial Unicode MS",
+)
+
+LIST_COLOURS: dict[ListKind, str] = {
+    ListKind.basic: "#d8efd0",  # green: the township acts
+    ListKind.cooperative: "#d6e6f7",  # blue: a county department leads
+    ListKind.reclaimed: "#fbdcc0",  # orange: taken back by the county
+}
+RELATION_COLOURS: dict[Relation, str] = {
+    Relation.acts: "#2e8b3a",
+    Relation.leads: "#2464a8",
+    Relation.cooperates: "#8a5fb8",
+    Relation.receives: "#d9650b",
+    Relation.reclaimed_from: "#9a9a9a",
+}
+_BODY_FILL = {
+    BodyKind.township.value: "#fff1a8",
+    UNKNOWN_KIND: "#f6b8b8",
+    BodyKind.placeholder.value: "#ffffff",
+}
+_BODY_FILL_DEFAULT = "#ececec"
+
+
+def available_cjk_fonts() -> list[str]:
+    """The families of :data:`CJK_FONTS` that matplotlib can find on this machine, in order."""
+    from matplotlib import font_manager
+
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    return [f for f in CJK_FONTS if f in have]
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def draw_neighbourhood(
+    rg: ResponsibilityGraph,
+    path: str | Path,
+    *,
+    body: str | Body | None = None,
+    matter: str | None = None,
+    title: str | None = None,
+    label_chars: int = 20,
+    dpi: int = 150,
+) -> Path:
+    """Draw the neighbourhood of one body or one matter (see
+    :meth:`ResponsibilityGraph.neighbourhood`) to an SVG, PNG or PDF file.
+
+    Layered layout: the focus on the left, its matters (or
+    bodies) in the middle, the other bodies of those matters on the right; rows ordered by
+    relation, list and 序号, right-hand bodies by the mean row of their matters (fewer crossings).
+    Matter boxes are coloured by list, edges by relation; the lead department's edge (牵头) is
+    thick; a legend explains both. SVG keeps text as text (``svg.fonttype='none'``) with the
+    :data:`CJK_FONTS` family list, so labels stay searchable and sharp.
+
+    Args:
+        rg: the graph.
+        path: output file; the suffix (``.svg``, ``.png``, ``.pdf``) picks the format.
+        body, matter: the focus, exactly one of them (names and ids as for the queries).
+        title: picture title; default names the focus and the township.
+        label_chars: longest label in characters; longer titles end with ``…``.
+        dpi: resolution of raster output.
+
+    Returns:
+        The path written.
+
+    Raises:
+        LookupFailed: unknown body or matter. ValueError: neither or both of body/matter given.
+
+    Warns:
+        UserWarning: a raster/PDF picture is asked for and no CJK font is installed.
+    """
+    import logging
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    path = Path(path)
+    sub = rg.neighbourhood(body=body, matter=matter)
+    focus = sub.graph["focus"]
+    layers: dict[str, int] = nx.get_node_attributes(sub, "layer")
+    fonts = available_cjk_fonts()
+    if not fonts and path.suffix.lower() != ".svg":
+        warnings.warn(
+            f"no CJK font found for {path.name}: Chinese labels will not render "
+            f"(install one of {', '.join(CJK_FONTS[:4])}, e.g. Debian's fonts-noto-cjk, or write .svg)",
+            stacklevel=2,
+        )
+
+    # -- row order inside each layer ---------------------------------------------------------
+    def matter_key(n: str) -> tuple:
+        a = sub.nodes[n]
+        rel = None
+        if sub.has_edge(focus, n):
+            rel = _REL_ORDER[Relation(sub.edges[focus, n]["relation"])]
+        return (rel if rel is not None else 99, _LIST_ORDER[ListKind(a["list"])], a["seq"])
+
+    def body_rank(n: str) -> tuple:
+        a = sub.nodes[n]
+        kind_rank = 1 if a.get("kind") == BodyKind.township.value else 0
+        return (kind_rank, a["name"])
+
+    rows: dict[int, list[str]] = defaultdict(list)
+    for n, d in layers.items():
+        rows[d].append(n)
+    for d, nodes in rows.items():
+        if d == 0:
+            continue
+        if sub.nodes[nodes[0]].get("bipartite") == 0:
+            nodes.sort(key=matter_key)
+        elif d == 1:  # bodies of a matter: lead first, list order, township last
+            def rank(n: str) -> tuple:
+                e = sub.edges[n, focus]
+                return (not e["lead"], _REL_ORDER[Relation(e["relation"])])  # stable: list order
+
+            nodes.sort(key=rank)
+        else:  # bodies around a body's matters: by mean row of their matters
+            index = {m: i for i, m in enumerate(rows[1])}
+
+            def bary(n: str) -> tuple:
+                ms = [index[m] for m in sub.successors(n) if m in index]
+                return (sum(ms) / len(ms) if ms else 0.0, body_rank(n))
+
+            nodes.sort(key=bary)
+    ordered = [n for d in sorted(rows) for n in rows[d]]
+
+    # -- labels --------------------------------------------------------------------------------
+    def label(n: str) -> str:
+        a = sub.nodes[n]
+        limit = label_chars * 2 if n == focus else label_chars  # the focus gets room to be read
+        if a.get("bipartite") == 0:
+            return _short(f"{a['id']} {a['title']}", limit)
+        name = _short(a["name"], limit)
+        if matter is not None and sub.has_edge(n, focus) and sub.edges[n, focus]["units"]:
+            name += f"（{'、'.join(sub.edges[n, focus]['units'])}）"
+        return name
+
+    def fill(n: str) -> str:
+        a = sub.nodes[n]
+        if a.get("bipartite") == 0:
+            return LIST_COLOURS[ListKind(a["list"])]
+        return _BODY_FILL.get(a.get("kind"), _BODY_FILL_DEFAULT)
+
+    if title is None:
+        title = _picture_title(rg, sub, focus, rows, body)
+    lists_present = sorted({ListKind(sub.nodes[n]["list"]) for n in ordered if sub.nodes[n].get("bipartite") == 0},
+                           key=_LIST_ORDER.__getitem__)
+    rels_present = {Relation(e["relation"]) for _, _, e in sub.edges(data=True)}
+    handles = [Patch(facecolor=LIST_COLOURS[k], edgecolor="#888888", label=k.label) for k in lists_present]
+    handles += [
+        Line2D([], [], color=RELATION_COLOURS[r], lw=1.6, ls="--" if r is Relation.reclaimed_from else "-",
+               label=f"{r.label}（{r.value}）")
+        for r in Relation
+        if r in rels_present
+    ]
+    if any(e["lead"] for _, _, e in sub.edges(data=True)):
+        handles.append(Line2D([], [], color=RELATION_COLOURS[Relation.leads], lw=3.2, label="牵头（首列部门）"))
+
+    # -- geometry, in inches ---------------------------------------------------------------------
+    row_h, gap, margin, pad = 0.36, 1.6, 0.35, 0.22  # row pitch, column gap, page margin, box padding
+    legend_cols = 3
+    legend_h = 0.27 * -(-len(handles) // legend_cols) + 0.2
+    title_h = 0.85
+    n_rows = max(len(v) for v in rows.values())
+
+    fm_logger = logging.getLogger("matplotlib.font_manager")
+    old_level = fm_logger.level
+    fm_logger.setLevel(logging.ERROR)  # the family list names fonts a machine may lack: not news
+    rc = {
+        "font.family": [*fonts, *[f for f in CJK_FONTS if f not in fonts], "DejaVu Sans", "sans-serif"],
+        "svg.fonttype": "none",
+        "svg.hashsalt": "dutyroute",
+    }
+    try:
+        with plt.rc_context(rc):
+            fig = plt.figure(figsize=(10, 4))
+            renderer = fig.canvas.get_renderer()
+            box_w: dict[str, float] = {}
+            for n in ordered:  # measure every label once, in the font that will draw it
+                t = fig.text(0, 0, label(n), fontsize=9, weight="bold" if n == focus else "normal")
+                box_w[n] = t.get_window_extent(renderer).width / fig.dpi + pad
+                t.remove()
+            t = fig.text(0, 0, title, fontsize=12, weight="bold")
+            title_w = t.get_window_extent(renderer).width / fig.dpi
+            t.remove()
+            col_w = {d: max(box_w[n] for n in rows[d]) for d in rows}
+            left: dict[int, float] = {}
+            x = margin
+            for d in sorted(rows):
+                left[d] = x
+                x += col_w[d] + gap
+            width_in = max(x - gap + margin, title_w + 2 * margin, 8.5)
+            height_in = title_h + n_rows * row_h + legend_h + 0.2
+            fig.set_size_inches(width_in, height_in)
+            ax = fig.add_axes((0, 0, 1, 1))
+            ax.set_xlim(0, width_in)
+            ax.set_ylim(-height_in, 0)
+            ax.axis("off")
+
+            y_mid = -title_h - (n_rows - 1) * row_h / 2 - row_h / 2
+            centre: dict[str, tuple[float, float]] = {}
+            for d, nodes in rows.items():
+                for i, n in enumerate(nodes):
+                    y = y_mid + ((len(nodes) - 1) / 2 - i) * row_h
+                    # the focus column is right-aligned, the others left-aligned: edges meet
+                    # the boxes along straight lines
+                    cx = left[d] + col_w[d] - box_w[n] / 2 if d == 0 else left[d] + box_w[n] / 2
+                    centre[n] = (cx, y)
+
+            # edges: from the facing sides of the two boxes (networkx draws them); the focus's
+            # own links on top and strong, the links of the other bodies (radius 2) faint
+            for own in (False, True):
+                anchors = nx.DiGraph()
+                anchor_pos: dict[tuple[str, str, str], tuple[float, float]] = {}
+                colours, widths, styles = [], [], []
+                for u, v, e in sub.edges(data=True):
+                    if (focus in (u, v)) != own:
+                        continue
+                    (xu, yu), (xv, yv) = centre[u], centre[v]
+                    side = 1 if xu < xv else -1
+                    su, tv = ("s", u, v), ("t", u, v)
+                    anchor_pos[su] = (xu + side * box_w[u] / 2, yu)
+                    anchor_pos[tv] = (xv - side * box_w[v] / 2, yv)
+                    anchors.add_edge(su, tv)
+                    rel = Relation(e["relation"])
+                    colours.append(RELATION_COLOURS[rel])
+                    widths.append((3.4 if e["lead"] else 1.5) if own else (1.9 if e["lead"] else 0.7))
+                    styles.append("--" if rel is Relation.reclaimed_from else "-")
+                if anchors.number_of_edges():
+                    nx.draw_networkx_edges(
+                        anchors, anchor_pos, ax=ax, edge_color=colours, width=widths, style=styles,
+                        arrows=False, alpha=0.95 if own else 0.5,
+                    )
+
+            for n in ordered:
+                a = sub.nodes[n]
+                ax.text(
+                    *centre[n],
+                    label(n),
+                    fontsize=9,
+                    weight="bold" if n == focus else "normal",
+                    ha="center",
+                    va="center",
+                    zorder=3,
+                    bbox={
+                        "boxstyle": "round,pad=0.3",
+                        "facecolor": fill(n),
+                        "edgecolor": "#333333" if n == focus else "#8c8c8c",
+                        "linewidth": 1.6 if n == focus else 0.8,
+                        "linestyle": "--" if a.get("kind") == BodyKind.placeholder.value else "-",
+                    },
+                )
+            ax.text(margin, -0.45, title, fontsize=12, weight="bold", ha="left", va="center")
+            ax.legend(
+                handles=handles,
+                loc="lower left",
+                bbox_to_anchor=(margin, -height_in + 0.1),
+                bbox_transform=ax.transData,
+                ncol=legend_cols,
+                fontsize=8.5,
+                frameon=False,
+                handlelength=2.4,
+                columnspacing=1.6,
+            )
+            path.parent.mkdir(parents=True, exist_ok=True)
+            meta = {"Date": None} if path.suffix.lower() == ".svg" else None
+            fig.savefig(path, dpi=dpi, metadata=meta)
+            plt.close(fig)
+    finally:
+        fm_logger.setLevel(old_level)
+    return path
+
+
+def _picture_title(
+    rg: ResponsibilityGraph, sub: nx.DiGraph, focus: str, rows: dict[int, list[str]], body: str | Body | None
+) -> str:
+    township = " / ".join(rb.jurisdiction.township for rb in rg.rulebooks)
+    fa = sub.nodes[focus]
+    if fa.get("bipartite") == 0:
+        return f"{fa['id']} {fa['title']}（{ListKind(fa['list']).label}）— 相关主体"
+    who = body.name if isinstance(body, Body) else rg.resolve_body(str(body)).body.name
+    counts: dict[Relation, int] = defaultdict(int)
+    for m in rows.get(1, []):
+        counts[Relation(sub.edges[focus, m]["relation"])] += 1
+    summary = "，".join(f"{r.label} {counts[r]}" for r in Relation if counts[r])
+    return f"{who}：{township}三张清单中的 {sum(counts.values())} 项事项（{summary}）"

@@ -45,6 +45,7 @@ __all__ = [
     "RoleTable",
     "compile_rulebook",
     "dump_rulebook",
+    "export_dict",
     "load_roles",
     "load_rulebook",
     "read_yaml",
@@ -410,7 +411,24 @@ def _roles_text(rb: Rulebook) -> str:
     return head + _dump({"township": rb.jurisdiction.township, "matters": entries})
 
 
-def dump_rulebook(rb: Rulebook, out_dir: str | Path, *, bodies_ref: str = "../bodies.yaml") -> list[Path]:
+def _bodies_ref(out: Path, bodies: str | Path | None) -> str:
+    """How rulebook.yaml in ``out`` refers to its bodies file: relative when possible."""
+    import os
+
+    if bodies is None:
+        if (out.parent / "bodies.yaml").exists():
+            return "../bodies.yaml"
+        from ._resources import rules_dir
+
+        bodies = rules_dir() / "bodies.yaml"
+    target = Path(bodies).resolve()
+    try:
+        return Path(os.path.relpath(target, out.resolve())).as_posix()
+    except ValueError:  # another drive (Windows)
+        return target.as_posix()
+
+
+def dump_rulebook(rb: Rulebook, out_dir: str | Path, *, bodies: str | Path | None = None) -> list[Path]:
     """Write a rulebook as reviewable YAML: ``rulebook.yaml`` + one file per list.
 
     Output is stable: the same rulebook always gives the same bytes (list order, fixed key order,
@@ -420,7 +438,9 @@ def dump_rulebook(rb: Rulebook, out_dir: str | Path, *, bodies_ref: str = "../bo
     Args:
         rb: the rulebook.
         out_dir: the rulebook directory (created if missing).
-        bodies_ref: path of the bodies file relative to ``out_dir``, recorded in ``rulebook.yaml``.
+        bodies: the bodies file the rulebook's names come from, recorded in ``rulebook.yaml`` as
+            a path relative to ``out_dir``; default ``out_dir/../bodies.yaml`` if it exists, else
+            the bundled ``rules/bodies.yaml``.
 
     Returns:
         The files written.
@@ -430,10 +450,11 @@ def dump_rulebook(rb: Rulebook, out_dir: str | Path, *, bodies_ref: str = "../bo
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    bodies_ref = _bodies_ref(out, bodies)
     written: list[Path] = []
     roles_path = out / ROLES_FILE
     if roles_path.exists():
-        registry = load_bodies((out / bodies_ref).resolve()) if (out / bodies_ref).exists() else load_bodies()
+        registry = load_bodies((out / bodies_ref).resolve())
         table = load_roles(roles_path, registry)
         for m in rb.matters:
             want = table.role_for(m) if m.list is ListKind.basic else None
@@ -456,6 +477,65 @@ def dump_rulebook(rb: Rulebook, out_dir: str | Path, *, bodies_ref: str = "../bo
     meta.write_text(_meta_text(rb, bodies_ref), encoding="utf-8")
     written.append(meta)
     return written
+
+
+# ── export ───────────────────────────────────────────────────────────────────────────────────
+def export_dict(rb: Rulebook) -> dict[str, Any]:
+    """The whole rulebook as JSON-ready data (what ``dutyroute export --format json`` prints).
+
+    Shape::
+
+        {"jurisdiction": {"province", "city", "county", "township", "key"},
+         "hash": "sha256:…", "list_titles": {"basic": …}, "effective_date": null | "YYYY-MM-DD",
+         "source": {"file", "sha256"}, "counts": {"basic": 111, "cooperative": 75, "reclaimed": 51},
+         "bodies": [{"id", "name", "kind", "aliases", "parent"}],
+         "matters": [{"id": "C40", "list": "cooperative", "seq": 40, "category", "title",
+                      "basis": "《…配合履职事项清单》第40项 噪声污染防治",
+                      "listed_departments": [name, …],
+                      "departments": [{"body": name, "unit": name | null, "as_written", "clauses": […]}],
+                      "township_clauses": […],
+                      "receivers": [{"body", "unit", "as_written", "clauses"}],
+                      "role": body id | null, "role_name": name | null,
+                      "source_line": 242}]}
+
+    Every list field is present on every matter (empty where it does not apply); body names are
+    canonical.
+    """
+    names = {b.id: b.name for b in rb.bodies}
+
+    def block(b: DutyBlock) -> dict[str, Any]:
+        return {"body": b.body, "unit": b.unit, "as_written": b.as_written or b.body, "clauses": list(b.clauses)}
+
+    return {
+        "jurisdiction": rb.jurisdiction.model_dump(mode="json"),
+        "hash": rb.hash,
+        "list_titles": {k.value: v for k, v in rb.list_titles.items()},
+        "effective_date": rb.effective_date,
+        "source": {"file": rb.source, "sha256": rb.source_sha256 or None},
+        "counts": rb.counts(),
+        "bodies": [
+            {"id": b.id, "name": b.name, "kind": b.kind.value, "aliases": list(b.aliases), "parent": b.parent}
+            for b in rb.bodies
+        ],
+        "matters": [
+            {
+                "id": m.id,
+                "list": m.list.value,
+                "seq": m.seq,
+                "category": m.category,
+                "title": m.title,
+                "basis": rb.basis(m),
+                "listed_departments": list(m.listed_departments),
+                "departments": [block(b) for b in m.departments],
+                "township_clauses": list(m.township_clauses),
+                "receivers": [block(b) for b in m.receivers],
+                "role": m.role,
+                "role_name": names.get(m.role) if m.role else None,
+                "source_line": m.source_line,
+            }
+            for m in rb.matters
+        ],
+    }
 
 
 # ── load ─────────────────────────────────────────────────────────────────────────────────────

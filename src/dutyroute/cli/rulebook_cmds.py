@@ -1,8 +1,47 @@
-"""CLI commands (see dutyroute.cli). Filled in by its issue."""
+"""CLI commands over rulebooks: ``compile``, ``export``, ``schema``, ``lint``, ``version``.
+
+Each calls the library (:mod:`dutyroute.rulebook`, :mod:`dutyroute.lint`); library errors become
+one line on stderr and exit code 2 (see :mod:`dutyroute.cli`).
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+RulesOption = Annotated[
+    Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
+    typer.Option(
+        "--rules",
+        help="Rulebook directory (rules/<township>/); default: the bundled 小京庄乡 rulebook.",
+        show_default=False,
+    ),
+]
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+    yaml = "yaml"
+
+
+class SchemaModel(str, Enum):
+    rulebook = "rulebook"
+    matter = "matter"
+    body = "body"
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -14,3 +53,123 @@ def register(app: typer.Typer) -> None:
         from .. import __version__
 
         typer.echo(__version__)
+
+    @app.command("compile")
+    def compile_(
+        seed: Annotated[Path, typer.Argument(help="The official list text (tab-separated export of the three lists).")],
+        out: Annotated[Path, typer.Option("-o", "--out", help="Rulebook directory to write, e.g. rules/xiaojingzhuang/.")],
+        township: Annotated[
+            Optional[str],  # noqa: UP045
+            typer.Option(help="Township the lists must belong to, e.g. 小京庄乡 (checked against the titles)."),
+        ] = None,
+        province: Annotated[
+            Optional[str],  # noqa: UP045
+            typer.Option(help="Province (the titles do not name it); default: kept from OUT/rulebook.yaml."),
+        ] = None,
+        effective_date: Annotated[
+            Optional[str],  # noqa: UP045
+            typer.Option(help="ISO date the lists took effect; default: kept from OUT/rulebook.yaml."),
+        ] = None,
+        bodies: Annotated[
+            Optional[Path],  # noqa: UP045
+            typer.Option(help="bodies.yaml to resolve names with; default: OUT/../bodies.yaml, else the bundled one."),
+        ] = None,
+    ) -> None:
+        """Compile an official list text into a rulebook directory (reviewable YAML).
+
+        Writes rulebook.yaml, basic.yaml, cooperative.yaml and reclaimed.yaml; applies (never
+        writes) OUT/roles.yaml. Province and effective date, which the list text does not hold,
+        are kept from an existing OUT/rulebook.yaml unless given.
+        """
+        from ..rulebook import META_FILE, ROLES_FILE, compile_rulebook, dump_rulebook, read_yaml
+
+        old: dict = {}
+        if (out / META_FILE).exists():
+            data, _ = read_yaml(out / META_FILE)
+            old = data if isinstance(data, dict) else {}
+        if province is None:
+            province = ((old.get("jurisdiction") or {}).get("province")) or ""
+        if effective_date is None:
+            effective_date = old.get("effective_date")
+        if bodies is None and (out.parent / "bodies.yaml").exists():
+            bodies = out.parent / "bodies.yaml"
+        roles = out / ROLES_FILE
+        rb = compile_rulebook(
+            seed,
+            township=township,
+            province=province,
+            effective_date=effective_date,
+            bodies=bodies,
+            roles=roles if roles.exists() else None,
+        )
+        for path in dump_rulebook(rb, out, bodies=bodies):
+            typer.echo(f"wrote {path}", err=True)
+        counts = rb.counts()
+        typer.echo(
+            f"{rb.jurisdiction.township}: {sum(counts.values())} matters "
+            f"({counts['basic']} basic, {counts['cooperative']} cooperative, {counts['reclaimed']} reclaimed), "
+            f"{len(rb.bodies)} bodies, hash {rb.hash}"
+        )
+
+    @app.command()
+    def export(
+        rules: RulesOption = None,
+        format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.json,
+        out: Annotated[
+            Optional[Path],  # noqa: UP045
+            typer.Option("-o", "--out", help="Write to this file instead of stdout."),
+        ] = None,
+    ) -> None:
+        """Print the whole rulebook: jurisdiction, hash, bodies and every matter with its clauses."""
+        from ..rulebook import export_dict, load_rulebook
+
+        data = export_dict(load_rulebook(rules))
+        if format is ExportFormat.json:
+            text = json.dumps(data, ensure_ascii=False, indent=2)
+        else:
+            import yaml
+
+            text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)
+        _write(text, out)
+
+    @app.command()
+    def schema(
+        model: Annotated[SchemaModel, typer.Option("--model", "-m", help="Which model.")] = SchemaModel.rulebook,
+    ) -> None:
+        """Print the JSON Schema (draft 2020-12) of the rulebook models (pydantic)."""
+        from ..models import Body, Matter, Rulebook
+
+        cls = {"rulebook": Rulebook, "matter": Matter, "body": Body}[model.value]
+        sch = cls.model_json_schema(mode="serialization")
+        sch.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
+        typer.echo(json.dumps(sch, ensure_ascii=False, indent=2))
+
+    @app.command()
+    def lint(
+        path: Annotated[
+            Optional[Path],  # noqa: UP045
+            typer.Argument(
+                help="Rulebook directory, rules/ directory, bodies.yaml or list text; default: the bundled rules/.",
+                show_default=False,
+            ),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON lines.")] = False,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Hide info findings.")] = False,
+        strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    ) -> None:
+        """Check a rulebook, a list text or bodies.yaml: prints 'file:line: severity: message'.
+
+        Exit code 0 when there is no error (warnings and infos are printed), 1 when there is one.
+        """
+        from ..lint import lint_path
+
+        findings = lint_path(path)
+        shown = [f for f in findings if not (quiet and f.severity == "info")]
+        for f in shown:
+            typer.echo(json.dumps(f.to_dict(), ensure_ascii=False) if as_json else str(f))
+        errors = sum(f.severity == "error" for f in findings)
+        warnings = sum(f.severity == "warning" for f in findings)
+        infos = sum(f.severity == "info" for f in findings)
+        typer.echo(f"{errors} error(s), {warnings} warning(s), {infos} info", err=True)
+        if errors or (strict and warnings):
+            raise typer.Exit(1)

@@ -39,6 +39,20 @@ class RelationChoice(str, Enum):
     reclaimed_from = "reclaimed_from"
 
 
+_KIND_LABELS = {
+    "township": "乡镇",
+    "township_role": "乡镇科室",
+    "county_department": "县级部门",
+    "city_department_branch": "市派分局",
+    "party_organ": "党委机构",
+    "peoples_organization": "群团组织",
+    "state_enterprise": "国有企业",
+    "sub_unit": "内设单位",
+    "placeholder": "泛指部门",
+    "unknown": "未知",
+}
+
+
 class ExportFormat(str, Enum):
     json = "json"
     graphml = "graphml"
@@ -244,13 +258,22 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _dump([w.to_dict() for w in rows])
             return
-        table = Table(title="Workload per body (matters)")
-        for col in ("body", "kind", "acts", "leads", "牵头", "cooperates", "receives", "reclaimed_from", "total"):
-            table.add_column(col, justify="left" if col in ("body", "kind") else "right")
+        from rich import box
+
+        table = Table(title="Matters per body", box=box.SIMPLE_HEAD, padding=(0, 1))
+        table.add_column("body", overflow="fold")
+        table.add_column("kind", overflow="fold")
+        for col in ("acts", "leads", "牵头", "coop", "recv", "lost", "total"):
+            table.add_column(col, justify="right")
+        table.caption = (
+            "acts: basic matters (乡镇履职); leads: cooperative matters with duties (部门职责), "
+            "牵头 = listed first; coop: 乡镇配合; recv: reclaimed matters received (承接); "
+            "lost: reclaimed from the township"
+        )
         for w in rows:
             table.add_row(
                 w.body,
-                w.kind,
+                _KIND_LABELS.get(w.kind, w.kind),
                 *(str(v) for v in (w.acts, w.leads, w.lead_first, w.cooperates, w.receives, w.reclaimed_from)),
                 str(w.total),
             )

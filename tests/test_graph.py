@@ -303,3 +303,82 @@ def test_node_link_json_and_graphml_round_trip(rg, tmp_path):
     assert h.number_of_nodes() == rg.graph.number_of_nodes()
     edge = h.edges["左云县:county.public_security", "xiaojingzhuang:C40"]
     assert json.loads(edge["clauses"]) == ["对社会噪声污染等违法违规行为进行查处"]
+
+
+# ── the bundled rulebook ─────────────────────────────────────────────────────────────────────
+
+
+@pytest.fixture(scope="module")
+def bundled() -> ResponsibilityGraph:
+    from dutyroute.rulebook import load_rulebook
+
+    return ResponsibilityGraph(load_rulebook())
+
+
+def test_bundled_graph_has_237_matter_nodes_and_is_bipartite(bundled):
+    g = bundled.graph
+    sides = nx.get_node_attributes(g, "bipartite")
+    assert sum(1 for s in sides.values() if s == 0) == 237
+    assert set(sides.values()) == {0, 1}
+    assert nx.is_bipartite(g)
+    assert all(sides[u] == 1 and sides[v] == 0 for u, v in g.edges)
+
+
+def test_bundled_graph_has_no_orphans_and_the_township_never_acts_on_a_reclaimed_matter(bundled):
+    g = bundled.graph
+    for n, a in g.nodes(data=True):
+        if a["bipartite"] != 0:
+            continue
+        rels = {Relation(g.edges[b, n]["relation"]) for b in g.predecessors(n)}
+        assert rels & {Relation.acts, Relation.leads, Relation.receives}, n
+        if a["list"] == "reclaimed":
+            township_rels = {lk.relation for lk in bundled.bodies_of(n) if lk.body == "小京庄乡"}
+            assert township_rels == {Relation.reclaimed_from}
+    assert bundled.check() == []
+
+
+def test_bundled_public_security_leads_cooperative_and_receives_reclaimed_matters(bundled):
+    leads = {lk.matter for lk in bundled.matters_of("县公安局", Relation.leads)}
+    assert {"C16", "C40", "C61", "C72"} <= leads
+    assert {lk.matter[0] for lk in bundled.matters_of("县公安局", Relation.receives)} == {"R"}
+    assert [lk.lead for lk in bundled.bodies_of("C16", Relation.leads)][0] is True
+
+
+def test_bundled_every_basic_matter_names_the_office_that_acts(bundled):
+    acts = [lk for lk in bundled.workload() if lk.body == "小京庄乡"][0].acts
+    assert acts == 111
+    roles = sum(w.acts for w in bundled.workload() if w.kind == "township_role")
+    assert roles == 111  # every basic matter is carried by exactly one office
+
+
+def test_lint_reports_the_graph_violations(bundled):
+    """One implementation, two front ends: `dutyroute lint` shows what ResponsibilityGraph.check finds."""
+    from dutyroute.lint import lint_rulebook
+
+    rb = bundled.rulebooks[0]
+    c40 = rb.matter("C40")
+    r18 = rb.matter("R18")
+    broken_r18 = r18.model_copy(
+        update={"receivers": (r18.receivers[0].model_copy(update={"body": "县应急管里局"}), *r18.receivers[1:])}
+    )
+    matters = tuple(
+        c40.model_copy(update={"departments": (), "listed_departments": ()})
+        if m.id == "C40"
+        else broken_r18
+        if m.id == "R18"
+        else m
+        for m in rb.matters
+    )
+    broken = Rulebook(
+        jurisdiction=rb.jurisdiction, list_titles=rb.list_titles, bodies=rb.bodies, matters=matters
+    )
+    violations = {(v.code, v.matter) for v in ResponsibilityGraph(broken).check()}
+    assert violations == {
+        ("orphan-matter", "C40"),
+        ("cooperative-without-lead", "C40"),
+        ("unknown-body", "R18"),
+    }
+    findings = {(f.code, f.matter) for f in lint_rulebook(broken)}
+    assert violations <= findings
+    (unknown,) = [f for f in lint_rulebook(broken) if f.code == "unknown-body"]
+    assert "县应急管理局" in unknown.message  # the suggestion reaches the lint line

@@ -223,7 +223,8 @@ class Violation:
             - ``unknown-body``: an edge ends in a body that is not in the rulebook's bodies;
             - ``unresolved-name``: a basic matter's role id that no body of the rulebook has.
         severity: ``error`` (the rulebook must not ship) or ``warning``.
-        message: one line for people, naming the matter and body.
+        message: one line for people, naming the matter and body (suggestions are not in it:
+            front ends add them from ``suggestions``).
         matter: matter id (``C40``) the violation is about, or None.
         body: body name (as written, for unknown ones) the violation is about, or None.
         source_line: the matter's line in the list text, or None.
@@ -588,12 +589,11 @@ def check_graph(g: nx.DiGraph, rulebooks: Sequence[Rulebook] = ()) -> list[Viola
             name = battrs.get("name", body)
             if not battrs.get("known", False):
                 sugg = tuple(battrs.get("suggestions", ()))
-                hint = f"; did you mean {' / '.join(sugg)}?" if sugg else ""
                 out.append(
                     Violation(
                         "unknown-body",
                         "error",
-                        f"{mid} {attrs.get('title', '')}: {rel.value} edge from unknown body {name!r}{hint} "
+                        f"{mid} {attrs.get('title', '')}: {rel.value} edge from unknown body {name!r} "
                         "(add it, or an alias, to rules/bodies.yaml)",
                         body=name,
                         suggestions=sugg,
@@ -1238,7 +1238,9 @@ def draw_neighbourhood(
         handles.append(Line2D([], [], color=RELATION_COLOURS[Relation.leads], lw=3.2, label="牵头（首列部门）"))
 
     # -- geometry, in inches ---------------------------------------------------------------------
-    row_h, gap, margin, pad = 0.36, 1.6, 0.35, 0.22  # row pitch, column gap, page margin, box padding
+    font_pt, box_pad = 9, 0.3  # label size; box padding as a fraction of it (matplotlib's boxstyle pad)
+    row_h, gap, margin = 0.36, 1.6, 0.35  # row pitch, column gap, page margin (inches)
+    pad = 2 * box_pad * font_pt / 72  # a box is this much wider than its text
     legend_cols = 3
     legend_h = 0.27 * -(-len(handles) // legend_cols) + 0.2
     title_h = 0.85
@@ -1258,7 +1260,7 @@ def draw_neighbourhood(
             renderer = fig.canvas.get_renderer()
             box_w: dict[str, float] = {}
             for n in ordered:  # measure every label once, in the font that will draw it
-                t = fig.text(0, 0, label(n), fontsize=9, weight="bold" if n == focus else "normal")
+                t = fig.text(0, 0, label(n), fontsize=font_pt, weight="bold" if n == focus else "normal")
                 box_w[n] = t.get_window_extent(renderer).width / fig.dpi + pad
                 t.remove()
             t = fig.text(0, 0, title, fontsize=12, weight="bold")
@@ -1318,13 +1320,13 @@ def draw_neighbourhood(
                 ax.text(
                     *centre[n],
                     label(n),
-                    fontsize=9,
+                    fontsize=font_pt,
                     weight="bold" if n == focus else "normal",
                     ha="center",
                     va="center",
                     zorder=3,
                     bbox={
-                        "boxstyle": "round,pad=0.3",
+                        "boxstyle": f"round,pad={box_pad}",
                         "facecolor": fill(n),
                         "edgecolor": "#333333" if n == focus else "#8c8c8c",
                         "linewidth": 1.6 if n == focus else 0.8,

@@ -11,6 +11,7 @@ from .errors import (
     UnknownBodyError,
 )
 from .bodies import BodyRegistry, load_bodies
+from .graph import Link, Relation, ResponsibilityGraph, Violation, Workload
 from .models import Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter, Rulebook
 from .rulebook import compile_rulebook, dump_rulebook, load_rulebook
 
@@ -22,13 +23,18 @@ __all__ = [
     "DutyrouteError",
     "IncidentTextError",
     "Jurisdiction",
+    "Link",
     "ListFormatError",
     "ListKind",
     "LookupFailed",
     "Matter",
+    "Relation",
+    "ResponsibilityGraph",
     "RuleFileError",
     "Rulebook",
     "UnknownBodyError",
+    "Violation",
+    "Workload",
     "compile_rulebook",
     "dump_rulebook",
     "load_bodies",

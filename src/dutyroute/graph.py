@@ -996,7 +996,13 @@ class ResponsibilityGraph:
             for lk in links:
                 for other in g.predecessors(lk.matter_node):
                     layers.setdefault(other, 2)
-        sub = nx.DiGraph(g.subgraph(layers))
+        sub = nx.DiGraph()  # built in a fixed order (a subgraph view's order follows set hashing)
+        for n in layers:
+            sub.add_node(n, **g.nodes[n])
+        for n in layers:
+            for m in g.successors(n):
+                if m in layers:
+                    sub.add_edge(n, m, **g.edges[n, m])
         if body is not None:  # keep only the focus's own links and links to its matters
             for u, v in list(sub.edges):
                 if v not in layers or layers[v] != 1:

@@ -34,7 +34,7 @@ _SPACE = re.compile(r"\s+")
 # Used to tell a misspelt department header ("县农业局：") from a clause label ("建立指挥体系：").
 _BODYLIKE = re.compile(
     r"^(?:县|市|省|乡|镇|国网|中共|大同|左云|其他|其它|各)"
-    r".*(?:局|分局|委员会|委|大队|中队|公司|联合会|研究室|部门|中心|站|所|办公室|办|院|队)(?:）|\))?$"
+    r".*(?:局|分局|厅|委员会|委|大队|中队|公司|联合会|研究室|部门|中心|站|所|办公室|办|院|队)(?:）|\))?$"
 )
 
 # "县应急管理局和其他负有…职责的部门", "县应急管理局及相关部门": a body joined to a placeholder.

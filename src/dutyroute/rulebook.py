@@ -193,9 +193,10 @@ def load_roles(path: str | Path, registry: BodyRegistry) -> RoleTable:
         UnknownBodyError: a role that is no body, or a body that is not a township role (with line).
     """
     path = Path(path)
-    data, _text = read_yaml(path)
+    data, text = read_yaml(path)
     if not isinstance(data, dict):
         raise RuleFileError("expected a mapping with 'by_category:' and 'matters:'", path=path, line=1)
+    entry_lines = _entry_lines(text)
     unknown = set(data) - {"township", "by_category", "matters", "notes"}
     if unknown:
         key = sorted(unknown)[0]
@@ -231,8 +232,25 @@ def load_roles(path: str | Path, registry: BodyRegistry) -> RoleTable:
                     line=yaml_line(path, where),
                 )
             tables[section][str(key)] = body.id
-            lines[("category" if section == "by_category" else "matter", str(key))] = yaml_line(path, where) or 0
+            line = entry_lines.get((section, str(key)))
+            if line is not None:
+                lines[("category" if section == "by_category" else "matter", str(key))] = line
     return RoleTable(tables["by_category"], tables["matters"], path=path, lines=lines)
+
+
+def _entry_lines(text: str) -> dict[tuple[str, str], int]:
+    """Line of each ``  key:`` entry under a top-level ``section:`` (cheap scan, block style)."""
+    out: dict[tuple[str, str], int] = {}
+    section = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        if not raw[0].isspace():
+            section = raw.split(":", 1)[0].strip()
+        elif raw.startswith("  ") and not raw[2].isspace() and ":" in raw:
+            key = raw[2:].split(":", 1)[0].strip().strip("'\"")
+            out.setdefault((section, key), number)
+    return out
 
 
 # ── compile ──────────────────────────────────────────────────────────────────────────────────

@@ -1,0 +1,153 @@
+"""Canonical bodies: one name per real body, every seed spelling resolves, misses suggest."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from listkit import RULES, parsed, registry  # noqa: F401  (fixtures)
+
+from dutyroute.bodies import BodyRegistry, load_bodies, looks_like_body, name_key
+from dutyroute.errors import RuleFileError, UnknownBodyError
+from dutyroute.models import Body, BodyKind
+
+# The canonical names the labelled cases use (../shared/cases/README.md).
+CANONICAL = [
+    "小京庄乡", "县规划和自然资源局", "县公安局", "县农业农村和水务局", "县住房和城乡建设管理局",
+    "市生态环境局左云分局", "县民政和人力资源社会保障局", "县交通运输局", "县市场监督管理局", "县应急管理局",
+    "县发改工信和科技商务局", "县卫生健康局", "县行政审批服务管理局", "县财政局", "县教育体育局",
+    "县文化和旅游局", "县消防救援大队", "县税务局", "县残疾人联合会", "县气象局", "县统计局", "县司法局",
+    "县委政法委员会", "县退役军人事务局", "县委党史研究室", "国网左云供电公司", "县城投公司",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", CANONICAL)
+def test_canonical_names_are_bodies_of_their_own(registry, name):
+    assert registry.resolve(name).name == name
+
+
+@pytest.mark.parametrize(
+    "spelling, canonical",
+    [
+        ("县农业农村局", "县农业农村和水务局"),
+        ("县农业农村局和水务局", "县农业农村和水务局"),
+        ("县农业农村局和水利局", "县农业农村和水务局"),
+        ("县生态环境局左云分局", "市生态环境局左云分局"),
+        ("县住建局", "县住房和城乡建设管理局"),
+        ("县残联", "县残疾人联合会"),
+        ("其他负有安全生产监督管理局职责的部门", "其他负有安全生产监督管理职责的部门"),
+    ],
+)
+def test_seed_spellings_resolve_to_the_canonical_body(registry, spelling, canonical):
+    assert registry.resolve(spelling).name == canonical
+
+
+def test_traffic_police_is_a_sub_unit_of_public_security(registry):
+    unit = registry.resolve("县公安局（县交通警察大队）")
+    assert (unit.name, unit.kind) == ("县交通警察大队", BodyKind.sub_unit)
+    assert registry.parent_of(unit).name == "县公安局"
+    assert registry.resolve("县公安局(县交通警察大队)") is unit  # half-width brackets too
+
+
+def test_every_spelling_in_the_seed_resolves(parsed, registry):
+    for m in parsed.matters:
+        for block in (*m.departments, *m.receivers):
+            assert registry.resolve(block.body).name == block.body
+            if block.as_written:
+                body = registry.resolve_many(block.as_written)
+                assert block.body in [b.name for b in body] or (block.unit and block.unit in [b.name for b in body])
+
+
+def test_unknown_name_raises_with_close_suggestions(registry):
+    with pytest.raises(UnknownBodyError) as exc:
+        registry.resolve("县农业局", path="rules/x.yaml", line=7, context="rule straw-01")
+    assert exc.value.value == "县农业局"
+    assert "县农业农村和水务局" in exc.value.suggestions
+    assert str(exc.value).startswith("rules/x.yaml:7: unknown body '县农业局' in rule straw-01; did you mean")
+    assert isinstance(exc.value, LookupError) and isinstance(exc.value, RuleFileError)
+
+
+def test_joint_names_split_into_their_bodies(registry):
+    names = lambda text: [b.name for b in registry.resolve_many(text)]  # noqa: E731
+    assert names("县财政局、县规划和自然资源局、县住房和城乡建设管理局") == [
+        "县财政局",
+        "县规划和自然资源局",
+        "县住房和城乡建设管理局",
+    ]
+    assert names("县应急管理局和其他负有安全生产监督管理局职责的部门") == [
+        "县应急管理局",
+        "其他负有安全生产监督管理职责的部门",
+    ]
+    assert names("县应急管理局及相关部门") == ["县应急管理局", "相关部门"]
+    assert names("县农业农村和水务局") == ["县农业农村和水务局"]  # 和 inside a name is no join
+    assert names("县公安局 县公安局") == ["县公安局"]
+    with pytest.raises(UnknownBodyError, match="县农业局"):
+        registry.resolve_many("县公安局、县农业局")
+
+
+def test_bodies_file_is_consistent(registry):
+    ids = [b.id for b in registry]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*", i) for i in ids)
+    for body in registry:
+        if body.kind in (BodyKind.township_role, BodyKind.sub_unit):
+            assert body.parent and registry.has_id(body.parent), body.name
+        if body.kind is BodyKind.township_role:
+            assert registry.by_id(body.parent).kind is BodyKind.township
+
+
+@pytest.mark.parametrize(
+    "role", ["乡党委", "乡纪委", "乡人大主席团", "人武部", "便民服务中心", "退役军人服务站", "综合行政执法队", "乡人民调解委员会", "网格员"]
+)
+def test_township_roles_named_in_the_issue_exist(registry, role):
+    body = registry.resolve(role)
+    assert body.kind is BodyKind.township_role and body.parent == "xiaojingzhuang"
+
+
+def test_name_key_ignores_width_and_spaces():
+    assert name_key("县公安局（县交通警察大队）") == name_key("县公安局 (县交通警察大队)")
+
+
+def test_looks_like_body_tells_bodies_from_clause_labels():
+    assert looks_like_body("县农业局") and looks_like_body("其他相关部门") and looks_like_body("县交通运输厅")
+    assert not looks_like_body("建立指挥体系") and not looks_like_body("发布预警信息")
+
+
+def test_alias_claimed_by_two_bodies_is_an_error_with_line(tmp_path):
+    f = tmp_path / "bodies.yaml"
+    f.write_text(
+        "bodies:\n"
+        "- id: a\n  name: 县甲局\n  kind: county_department\n  aliases: [甲局]\n"
+        "- id: b\n  name: 县乙局\n  kind: county_department\n  aliases: [甲局]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleFileError, match="already used by 'a'") as exc:
+        load_bodies(f)
+    assert exc.value.line == 6
+
+
+def test_bodies_file_errors_carry_file_and_line(tmp_path):
+    f = tmp_path / "bodies.yaml"
+    f.write_text("bodies:\n- id: a\n  name: 县甲局\n  kind: county_agency\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match=r"bodies.yaml:2: body entry #1: kind") as exc:
+        load_bodies(f)
+    assert exc.value.line == 2
+    f.write_text("bodies:\n- id: a\n  name: [县甲局\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="YAML syntax error") as exc:
+        load_bodies(f)
+    assert exc.value.line == 4 or exc.value.line == 3
+    f.write_text("bodies:\n- id: a\n  name: 县甲局\n  kind: sub_unit\n  parent: nobody\n", encoding="utf-8")
+    with pytest.raises(RuleFileError, match="parent 'nobody'") as exc:
+        load_bodies(f)
+    assert exc.value.line == 2
+
+
+def test_registry_from_code():
+    reg = BodyRegistry([Body(id="x", name="县甲局", kind=BodyKind.county_department, aliases=("甲局",))])
+    assert reg.get("甲局").id == "x" and "县甲局" in reg and len(reg) == 1
+    with pytest.raises(UnknownBodyError):
+        reg.by_id("y")
+
+
+def test_bundled_bodies_file_is_the_one_in_rules():
+    assert load_bodies().path == RULES / "bodies.yaml" or str(load_bodies().path).endswith("rules/bodies.yaml")

@@ -209,3 +209,18 @@ def test_console_script_runs_in_a_fresh_process():
     )
     assert proc.returncode == 0, proc.stderr
     assert "C40" in {lk["matter"] for lk in json.loads(proc.stdout)["links"]}
+
+
+def test_draw_the_townships_lost_matters_only(capsys, tmp_path):
+    path = tmp_path / "lost.svg"
+    code, _, err = run(capsys, "graph", "draw", "--body", "小京庄乡", "-r", "reclaimed_from", "-o", str(path))
+    assert code == 0, err
+    svg = path.read_text(encoding="utf-8")
+    assert "R1 " in svg and "R51 " in svg and "C40 " not in svg and "B1 " not in svg
+
+
+def test_draw_a_sub_unit_at_its_parent_names_both(capsys, tmp_path):
+    path = tmp_path / "unit.svg"
+    code, _, err = run(capsys, "graph", "draw", "--body", "县交通警察大队", "-o", str(path))
+    assert code == 0, err
+    assert "县公安局（县交通警察大队）" in path.read_text(encoding="utf-8")

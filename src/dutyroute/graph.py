@@ -964,12 +964,20 @@ class ResponsibilityGraph:
 
     # -- sub-graphs and export -----------------------------------------------------------------
 
-    def neighbourhood(self, *, body: str | Body | None = None, matter: str | None = None) -> nx.DiGraph:
+    def neighbourhood(
+        self,
+        *,
+        body: str | Body | None = None,
+        matter: str | None = None,
+        relation: Relation | str | None = None,
+    ) -> nx.DiGraph:
         """The part of the graph around one body or one matter, for drawing.
 
         - ``body``: the body, its matters, and the other bodies of those matters (radius 2);
           a township role or sub-unit keeps only the matters its office / unit is named on.
         - ``matter``: the matter and its bodies (radius 1).
+        - ``relation``: with ``body``, only the matters of that relation (the township's
+          ``acts`` alone, say, instead of all 237).
 
         Node attribute ``layer`` (0, 1, 2) gives the distance from the focus; ``graph["focus"]``
         is the focus node.
@@ -985,7 +993,7 @@ class ResponsibilityGraph:
             layers = {focus: 0, **{b: 1 for b in g.predecessors(focus)}}
         else:
             b = body if isinstance(body, Body) else self.resolve_body(body).body
-            links = self.matters_of(b)
+            links = self.matters_of(b, relation)
             if b.kind in (BodyKind.township_role, BodyKind.sub_unit):
                 focus = links[0].body_node if links else self._body_nodes(b)[0]
             else:
@@ -1121,6 +1129,7 @@ def draw_neighbourhood(
     *,
     body: str | Body | None = None,
     matter: str | None = None,
+    relation: Relation | str | None = None,
     title: str | None = None,
     label_chars: int = 20,
     dpi: int = 150,
@@ -1139,6 +1148,7 @@ def draw_neighbourhood(
         rg: the graph.
         path: output file; the suffix (``.svg``, ``.png``, ``.pdf``) picks the format.
         body, matter: the focus, exactly one of them (names and ids as for the queries).
+        relation: with ``body``, draw only its matters of this relation.
         title: picture title; default names the focus and the township.
         label_chars: longest label in characters; longer titles end with ``…``.
         dpi: resolution of raster output.
@@ -1163,7 +1173,7 @@ def draw_neighbourhood(
     from matplotlib.patches import Patch
 
     path = Path(path)
-    sub = rg.neighbourhood(body=body, matter=matter)
+    sub = rg.neighbourhood(body=body, matter=matter, relation=relation)
     focus = sub.graph["focus"]
     layers: dict[str, int] = nx.get_node_attributes(sub, "layer")
     fonts = available_cjk_fonts()
@@ -1212,6 +1222,9 @@ def draw_neighbourhood(
     ordered = [n for d in sorted(rows) for n in rows[d]]
 
     # -- labels --------------------------------------------------------------------------------
+    focus_body: Body | None = None
+    if body is not None:
+        focus_body = body if isinstance(body, Body) else rg.resolve_body(body).body
     def label(n: str) -> str:
         a = sub.nodes[n]
         limit = label_chars * 2 if n == focus else label_chars  # the focus gets room to be read
@@ -1220,6 +1233,8 @@ def draw_neighbourhood(
         name = _short(a["name"], limit)
         if matter is not None and sub.has_edge(n, focus) and sub.edges[n, focus]["units"]:
             name += f"（{'、'.join(sub.edges[n, focus]['units'])}）"
+        if n == focus and focus_body is not None and focus_body.name != a["name"]:
+            name += f"（{focus_body.name}）"  # a township office or a sub-unit drawn at its parent
         return name
 
     def fill(n: str) -> str:

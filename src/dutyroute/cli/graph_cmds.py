@@ -222,6 +222,10 @@ def register(app: typer.Typer) -> None:
             Optional[str],  # noqa: UP045
             typer.Option("--matter", "-m", help="Draw this matter and its bodies."),
         ] = None,
+        relation: Annotated[
+            Optional[RelationChoice],  # noqa: UP045
+            typer.Option("--relation", "-r", help="With --body: only its matters of this relation."),
+        ] = None,
         label_chars: Annotated[int, typer.Option(help="Longest label, in characters.", min=6)] = 20,
         rules: RulesOption = None,
     ) -> None:
@@ -240,7 +244,14 @@ def register(app: typer.Typer) -> None:
             target = match.body
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            draw_neighbourhood(rg, output, body=target, matter=matter_id, label_chars=label_chars)
+            draw_neighbourhood(
+                rg,
+                output,
+                body=target,
+                matter=matter_id,
+                relation=relation.value if relation else None,
+                label_chars=label_chars,
+            )
         for w in caught:
             _err(f"warning: {w.message}")
         _err(f"wrote {output}")

@@ -30,7 +30,8 @@ def timed(label: str, fn: Callable[[], object], repeat: int) -> None:
         fn()
         runs.append(time.perf_counter() - t)
     pad = 44 - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in label)
-    print(f"{label}{' ' * max(pad, 1)} median {statistics.median(runs) * 1e3:8.2f} ms   best {min(runs) * 1e3:8.2f} ms")
+    median, best = statistics.median(runs) * 1e3, min(runs) * 1e3
+    print(f"{label}{' ' * max(pad, 1)} median {median:8.2f} ms   best {best:8.2f} ms")
 
 
 def main() -> None:
@@ -51,7 +52,11 @@ def main() -> None:
     timed("node_link() (export data)", rg.node_link, args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "ps.svg"
-        timed("draw_neighbourhood(body='县公安局') → SVG", lambda: draw_neighbourhood(rg, out, body="县公安局"), 5)
+        timed(
+            "draw_neighbourhood(body='县公安局') → SVG",
+            lambda: draw_neighbourhood(rg, out, body="县公安局"),
+            5,
+        )
 
 
 if __name__ == "__main__":

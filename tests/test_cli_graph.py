@@ -34,7 +34,9 @@ def test_export_json_is_a_bipartite_graph_of_237_matters_with_no_orphans(capsys)
     assert len(matters) == 237
     assert nx.is_bipartite(g)
     assert all(a["bipartite"] == 1 for n, a in g.nodes(data=True) if n not in set(matters))
-    counts = {k: sum(1 for n in matters if g.nodes[n]["list"] == k) for k in ("basic", "cooperative", "reclaimed")}
+    counts = {
+        k: sum(1 for n in matters if g.nodes[n]["list"] == k) for k in ("basic", "cooperative", "reclaimed")
+    }
     assert counts == {"basic": 111, "cooperative": 75, "reclaimed": 51}
     for m in matters:  # no orphan: someone acts, leads or receives
         assert {g.edges[b, m]["relation"] for b in g.predecessors(m)} & {"acts", "leads", "receives"}, m
@@ -201,7 +203,14 @@ def test_shared_matters_of_two_bodies(capsys):
 
 def test_console_script_runs_in_a_fresh_process():
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys; from dutyroute.cli import main; sys.exit(main())", "who", "县公安局", "--json"],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dutyroute.cli import main; sys.exit(main())",
+            "who",
+            "县公安局",
+            "--json",
+        ],
         capture_output=True,
         text=True,
         check=False,

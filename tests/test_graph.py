@@ -18,7 +18,12 @@ BODIES = (
     Body(id="role.enforcement", name="综合行政执法队", kind=BodyKind.township_role, parent="township"),
     Body(id="role.party", name="乡党委", kind=BodyKind.township_role, parent="township"),
     Body(id="county.public_security", name="县公安局", kind=BodyKind.county_department),
-    Body(id="county.traffic_police", name="县交通警察大队", kind=BodyKind.sub_unit, parent="county.public_security"),
+    Body(
+        id="county.traffic_police",
+        name="县交通警察大队",
+        kind=BodyKind.sub_unit,
+        parent="county.public_security",
+    ),
     Body(id="county.emergency", name="县应急管理局", kind=BodyKind.county_department, aliases=("应急局",)),
     Body(id="county.housing", name="县住房和城乡建设管理局", kind=BodyKind.county_department),
     Body(
@@ -32,7 +37,9 @@ BODIES = (
 )
 
 
-def coop(seq: int, title: str, depts: list[tuple[str, tuple[str, ...]]], township=("配合开展工作",), **kw) -> Matter:
+def coop(
+    seq: int, title: str, depts: list[tuple[str, tuple[str, ...]]], township=("配合开展工作",), **kw
+) -> Matter:
     return Matter(
         id=f"C{seq}",
         list=ListKind.cooperative,
@@ -47,8 +54,24 @@ def coop(seq: int, title: str, depts: list[tuple[str, tuple[str, ...]]], townshi
 
 
 MATTERS = (
-    Matter(id="B1", list=ListKind.basic, seq=1, category="党的建设", title="党建", source_line=5, role="role.party"),
-    Matter(id="B2", list=ListKind.basic, seq=2, category="行政执法", title="执法", source_line=6, role="role.enforcement"),
+    Matter(
+        id="B1",
+        list=ListKind.basic,
+        seq=1,
+        category="党的建设",
+        title="党建",
+        source_line=5,
+        role="role.party",
+    ),
+    Matter(
+        id="B2",
+        list=ListKind.basic,
+        seq=2,
+        category="行政执法",
+        title="执法",
+        source_line=6,
+        role="role.enforcement",
+    ),
     coop(
         40,
         "噪声污染防治",
@@ -108,13 +131,16 @@ def rg() -> ResponsibilityGraph:
 def test_nodes_are_namespaced_matters_by_township_departments_by_county(rg):
     g = rg.graph
     assert "xiaojingzhuang:C40" in g
-    assert g.nodes["xiaojingzhuang:C40"].items() >= {
-        "bipartite": 0,
-        "id": "C40",
-        "list": "cooperative",
-        "category": "生态环保",
-        "title": "噪声污染防治",
-    }.items()
+    assert (
+        g.nodes["xiaojingzhuang:C40"].items()
+        >= {
+            "bipartite": 0,
+            "id": "C40",
+            "list": "cooperative",
+            "category": "生态环保",
+            "title": "噪声污染防治",
+        }.items()
+    )
     assert g.nodes["左云县:county.public_security"]["bipartite"] == 1
     assert g.nodes["左云县:county.public_security"]["kind"] == "county_department"
     assert g.nodes["xiaojingzhuang:township"]["name"] == "小京庄乡"
@@ -122,7 +148,9 @@ def test_nodes_are_namespaced_matters_by_township_departments_by_county(rg):
 
 
 def test_two_townships_of_one_county_share_county_department_nodes():
-    other = RB.model_copy(update={"jurisdiction": J.model_copy(update={"township": "小京庄乡", "key": "other"})})
+    other = RB.model_copy(
+        update={"jurisdiction": J.model_copy(update={"township": "小京庄乡", "key": "other"})}
+    )
     g = build_graph(RB, other)
     assert "xiaojingzhuang:C40" in g and "other:C40" in g
     assert set(g.successors("左云县:county.public_security")) >= {"xiaojingzhuang:C40", "other:C40"}
@@ -140,7 +168,10 @@ def test_cooperative_matter_first_listed_department_is_the_lead_with_its_own_cla
 
 def test_alias_spelling_in_a_duty_block_resolves_to_the_canonical_body():
     m = MATTERS[2].model_copy(
-        update={"departments": (DutyBlock(body="县生态环境局左云分局", clauses=("x",)),), "listed_departments": ()}
+        update={
+            "departments": (DutyBlock(body="县生态环境局左云分局", clauses=("x",)),),
+            "listed_departments": (),
+        }
     )
     rb = RB.model_copy(update={"matters": (m,)})
     rg = ResponsibilityGraph(rb)
@@ -200,7 +231,9 @@ def test_unknown_matter_id_suggests_close_ids(rg):
 
 def test_shared_matters_of_two_bodies(rg):
     pairs = rg.shared("县公安局", "县应急管理局")
-    assert [(a.matter, a.relation.value, b.relation.value) for a, b in pairs] == [("R18", "receives", "receives")]
+    assert [(a.matter, a.relation.value, b.relation.value) for a, b in pairs] == [
+        ("R18", "receives", "receives")
+    ]
 
 
 def test_workload_counts_each_relation(rg):
@@ -241,7 +274,9 @@ def test_reclaimed_matter_without_receivers_is_reported():
 
 def test_receiver_renamed_to_unknown_body_is_reported_with_suggestions():
     m = MATTERS[-1]
-    m = m.model_copy(update={"receivers": (m.receivers[0].model_copy(update={"body": "县应急管里局"}), m.receivers[1])})
+    m = m.model_copy(
+        update={"receivers": (m.receivers[0].model_copy(update={"body": "县应急管里局"}), m.receivers[1])}
+    )
     rb = RB.model_copy(update={"matters": (m,)})
     (v,) = ResponsibilityGraph(rb).check()
     assert (v.code, v.matter, v.body, v.source_line) == ("unknown-body", "R18", "县应急管里局", 218)
@@ -249,7 +284,9 @@ def test_receiver_renamed_to_unknown_body_is_reported_with_suggestions():
 
 
 def test_township_acting_on_reclaimed_matter_is_reported(rg):
-    rg.graph.add_edge("xiaojingzhuang:township", "xiaojingzhuang:R18", relation="acts", clauses=(), lead=False)
+    rg.graph.add_edge(
+        "xiaojingzhuang:township", "xiaojingzhuang:R18", relation="acts", clauses=(), lead=False
+    )
     codes = {(v.code, v.matter) for v in check_graph(rg.graph)}
     assert codes == {("reclaimed-township-acts", "R18"), ("relation-not-allowed", "R18")}
 
@@ -341,11 +378,11 @@ def test_bundled_public_security_leads_cooperative_and_receives_reclaimed_matter
     leads = {lk.matter for lk in bundled.matters_of("县公安局", Relation.leads)}
     assert {"C16", "C40", "C61", "C72"} <= leads
     assert {lk.matter[0] for lk in bundled.matters_of("县公安局", Relation.receives)} == {"R"}
-    assert [lk.lead for lk in bundled.bodies_of("C16", Relation.leads)][0] is True
+    assert bundled.bodies_of("C16", Relation.leads)[0].lead is True
 
 
 def test_bundled_every_basic_matter_names_the_office_that_acts(bundled):
-    acts = [lk for lk in bundled.workload() if lk.body == "小京庄乡"][0].acts
+    acts = next(w for w in bundled.workload() if w.body == "小京庄乡").acts
     assert acts == 111
     roles = sum(w.acts for w in bundled.workload() if w.kind == "township_role")
     assert roles == 111  # every basic matter is carried by exactly one office
@@ -359,7 +396,9 @@ def test_lint_reports_the_graph_violations(bundled):
     c40 = rb.matter("C40")
     r18 = rb.matter("R18")
     broken_r18 = r18.model_copy(
-        update={"receivers": (r18.receivers[0].model_copy(update={"body": "县应急管里局"}), *r18.receivers[1:])}
+        update={
+            "receivers": (r18.receivers[0].model_copy(update={"body": "县应急管里局"}), *r18.receivers[1:])
+        }
     )
     matters = tuple(
         c40.model_copy(update={"departments": (), "listed_departments": ()})

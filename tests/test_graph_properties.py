@@ -85,14 +85,19 @@ def real_subsets(draw, min_size: int = 1) -> list[Matter]:
     """A random subset of the real matters, in random order: a few, or about half of all 237."""
     n = len(RB.matters)
     few = st.sets(st.sampled_from(range(n)), min_size=min_size, max_size=20)
-    half = st.lists(st.booleans(), min_size=n, max_size=n).map(lambda mask: {i for i, keep in enumerate(mask) if keep})
+    half = st.lists(st.booleans(), min_size=n, max_size=n).map(
+        lambda mask: {i for i, keep in enumerate(mask) if keep}
+    )
     picked = draw(st.one_of(few, half).filter(lambda s: len(s) >= min_size))
     return draw(st.permutations([RB.matters[i] for i in sorted(picked)]))
 
 
 def _blocks(draw, names: list[str]) -> tuple[DutyBlock, ...]:
     return tuple(
-        DutyBlock(body=n, clauses=tuple(draw(st.lists(st.sampled_from(DEPT_CLAUSES), min_size=1, max_size=4, unique=True))))
+        DutyBlock(
+            body=n,
+            clauses=tuple(draw(st.lists(st.sampled_from(DEPT_CLAUSES), min_size=1, max_size=4, unique=True))),
+        )
         for n in names
     )
 
@@ -301,9 +306,13 @@ def test_a_basic_matter_with_an_unknown_role_is_reported_alone(data):
     matters = [m for m in data.draw(real_subsets()) if m.list is not ListKind.basic]
     victim = data.draw(st.sampled_from(BY_LIST[ListKind.basic]))
     matters.insert(data.draw(st.integers(0, len(matters))), victim)
-    rg = broken(matters, matters.index(victim), victim.model_copy(update={"role": "xiaojingzhuang.no_such_office"}))
+    rg = broken(
+        matters, matters.index(victim), victim.model_copy(update={"role": "xiaojingzhuang.no_such_office"})
+    )
     errs = errors(rg)
-    assert [(v.code, v.matter, v.body) for v in errs] == [("unresolved-name", victim.id, "xiaojingzhuang.no_such_office")]
+    assert [(v.code, v.matter, v.body) for v in errs] == [
+        ("unresolved-name", victim.id, "xiaojingzhuang.no_such_office")
+    ]
 
 
 @PROFILE

@@ -671,7 +671,8 @@ def check_graph(g: nx.DiGraph, rulebooks: Sequence[Rulebook] = ()) -> list[Viola
                     Violation(
                         "reclaimed-without-receiver",
                         "error",
-                        f"{mid} {attrs.get('title', '')}: reclaimed matter with no receiving department (承接部门)",
+                        f"{mid} {attrs.get('title', '')}: reclaimed matter with no receiving department "
+                        "(承接部门)",
                         **ref,
                     )
                 )
@@ -906,9 +907,7 @@ class ResponsibilityGraph:
 
     def _parents(self, b: Body) -> list[str]:
         return [
-            n
-            for n, a in self.graph.nodes(data=True)
-            if a.get("type") == "body" and a.get("id") == b.parent
+            n for n, a in self.graph.nodes(data=True) if a.get("type") == "body" and a.get("id") == b.parent
         ]
 
     def shared(self, body_a: str | Body, body_b: str | Body) -> list[tuple[Link, Link]]:
@@ -1200,31 +1199,33 @@ def draw_neighbourhood(
     rows: dict[int, list[str]] = defaultdict(list)
     for n, d in layers.items():
         rows[d].append(n)
-    for d, nodes in rows.items():
+
+    def lead_first(n: str) -> tuple:  # bodies of a matter: lead, then list order, township last
+        e = sub.edges[n, focus]
+        return (not e["lead"], _REL_ORDER[Relation(e["relation"])])  # sort is stable: list order
+
+    def barycentre(n: str, index: dict[str, int]) -> tuple:  # mean row of a body's matters
+        ms = [index[m] for m in sub.successors(n) if m in index]
+        return (sum(ms) / len(ms) if ms else 0.0, body_rank(n))
+
+    for d in sorted(rows):
+        nodes = rows[d]
         if d == 0:
             continue
         if sub.nodes[nodes[0]].get("bipartite") == 0:
             nodes.sort(key=matter_key)
-        elif d == 1:  # bodies of a matter: lead first, list order, township last
-            def rank(n: str) -> tuple:
-                e = sub.edges[n, focus]
-                return (not e["lead"], _REL_ORDER[Relation(e["relation"])])  # stable: list order
-
-            nodes.sort(key=rank)
-        else:  # bodies around a body's matters: by mean row of their matters
+        elif d == 1:
+            nodes.sort(key=lead_first)
+        else:  # fewer crossings: each body next to the matters it shares
             index = {m: i for i, m in enumerate(rows[1])}
-
-            def bary(n: str) -> tuple:
-                ms = [index[m] for m in sub.successors(n) if m in index]
-                return (sum(ms) / len(ms) if ms else 0.0, body_rank(n))
-
-            nodes.sort(key=bary)
+            nodes.sort(key=lambda n, index=index: barycentre(n, index))
     ordered = [n for d in sorted(rows) for n in rows[d]]
 
     # -- labels --------------------------------------------------------------------------------
     focus_body: Body | None = None
     if body is not None:
         focus_body = body if isinstance(body, Body) else rg.resolve_body(body).body
+
     def label(n: str) -> str:
         a = sub.nodes[n]
         limit = label_chars * 2 if n == focus else label_chars  # the focus gets room to be read
@@ -1245,18 +1246,28 @@ def draw_neighbourhood(
 
     if title is None:
         title = _picture_title(rg, sub, focus, rows, body)
-    lists_present = sorted({ListKind(sub.nodes[n]["list"]) for n in ordered if sub.nodes[n].get("bipartite") == 0},
-                           key=_LIST_ORDER.__getitem__)
+    lists_present = sorted(
+        {ListKind(sub.nodes[n]["list"]) for n in ordered if sub.nodes[n].get("bipartite") == 0},
+        key=_LIST_ORDER.__getitem__,
+    )
     rels_present = {Relation(e["relation"]) for _, _, e in sub.edges(data=True)}
     handles = [Patch(facecolor=LIST_COLOURS[k], edgecolor="#888888", label=k.label) for k in lists_present]
     handles += [
-        Line2D([], [], color=RELATION_COLOURS[r], lw=1.6, ls="--" if r is Relation.reclaimed_from else "-",
-               label=f"{r.label}（{r.value}）")
+        Line2D(
+            [],
+            [],
+            color=RELATION_COLOURS[r],
+            lw=1.6,
+            ls="--" if r is Relation.reclaimed_from else "-",
+            label=f"{r.label}（{r.value}）",
+        )
         for r in Relation
         if r in rels_present
     ]
     if any(e["lead"] for _, _, e in sub.edges(data=True)):
-        handles.append(Line2D([], [], color=RELATION_COLOURS[Relation.leads], lw=3.2, label="牵头（首列部门）"))
+        handles.append(
+            Line2D([], [], color=RELATION_COLOURS[Relation.leads], lw=3.2, label="牵头（首列部门）")
+        )
 
     # -- geometry, in inches ---------------------------------------------------------------------
     font_pt, box_pad = 9, 0.3  # label size; box padding as a fraction of it (matplotlib's boxstyle pad)
@@ -1332,8 +1343,14 @@ def draw_neighbourhood(
                     styles.append("--" if rel is Relation.reclaimed_from else "-")
                 if anchors.number_of_edges():
                     nx.draw_networkx_edges(
-                        anchors, anchor_pos, ax=ax, edge_color=colours, width=widths, style=styles,
-                        arrows=False, alpha=0.95 if own else 0.5,
+                        anchors,
+                        anchor_pos,
+                        ax=ax,
+                        edge_color=colours,
+                        width=widths,
+                        style=styles,
+                        arrows=False,
+                        alpha=0.95 if own else 0.5,
                     )
 
             for n in ordered:

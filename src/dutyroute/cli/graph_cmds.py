@@ -109,7 +109,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def who(
-        name: Annotated[str, typer.Argument(help="Body name: canonical (县应急管理局), alias, or close spelling.")],
+        name: Annotated[
+            str, typer.Argument(help="Body name: canonical (县应急管理局), alias, or close spelling.")
+        ],
         relation: Annotated[
             Optional[RelationChoice],  # noqa: UP045
             typer.Option("--relation", "-r", help="Only this relation."),
@@ -190,7 +192,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         rules: RulesOption = None,
     ) -> None:
-        """Export the whole graph (nodes: matters bipartite=0, bodies bipartite=1; edges: relation, clauses)."""
+        """Export the whole graph: matters (bipartite=0), bodies (bipartite=1), links (relation, clauses)."""
         rg = _graph(rules)
         if fmt is ExportFormat.json:
             text = json.dumps(rg.node_link(), ensure_ascii=False, indent=1)
@@ -235,7 +237,9 @@ def register(app: typer.Typer) -> None:
         if (body is None) == (matter_id is None):
             raise typer.BadParameter("give exactly one of --body or --matter")
         if output.suffix.lower() not in {".svg", ".png", ".pdf"}:
-            raise typer.BadParameter(f"{output.name}: use a .svg, .png or .pdf file name", param_hint="--output")
+            raise typer.BadParameter(
+                f"{output.name}: use a .svg, .png or .pdf file name", param_hint="--output"
+            )
         rg = _graph(rules)
         target = None
         if body is not None:
@@ -285,7 +289,10 @@ def register(app: typer.Typer) -> None:
             table.add_row(
                 w.body,
                 _KIND_LABELS.get(w.kind, w.kind),
-                *(str(v) for v in (w.acts, w.leads, w.lead_first, w.cooperates, w.receives, w.reclaimed_from)),
+                *(
+                    str(v)
+                    for v in (w.acts, w.leads, w.lead_first, w.cooperates, w.receives, w.reclaimed_from)
+                ),
                 str(w.total),
             )
         _console().print(table)
@@ -308,8 +315,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _dump(
                 [
-                    {"matter": la.matter, "title": la.title, "list": la.list.value,
-                     a.body.name: la.to_dict(), b.body.name: lb.to_dict()}
+                    {
+                        "matter": la.matter,
+                        "title": la.title,
+                        "list": la.list.value,
+                        a.body.name: la.to_dict(),
+                        b.body.name: lb.to_dict(),
+                    }
                     for la, lb in pairs
                 ]
             )

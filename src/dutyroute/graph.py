@@ -47,6 +47,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
@@ -991,7 +992,7 @@ class ResponsibilityGraph:
             focus = self.matter_node(matter)
             layers = {focus: 0, **{b: 1 for b in g.predecessors(focus)}}
         else:
-            b = body if isinstance(body, Body) else self.resolve_body(body).body
+            b = body if isinstance(body, Body) else self.resolve_body(str(body)).body
             links = self.matters_of(b, relation)
             if b.kind in (BodyKind.township_role, BodyKind.sub_unit):
                 focus = links[0].body_node if links else self._body_nodes(b)[0]
@@ -1218,7 +1219,7 @@ def draw_neighbourhood(
             nodes.sort(key=lead_first)
         else:  # fewer crossings: each body next to the matters it shares
             index = {m: i for i, m in enumerate(rows[1])}
-            nodes.sort(key=lambda n, index=index: barycentre(n, index))
+            nodes.sort(key=partial(barycentre, index=index))
     ordered = [n for d in sorted(rows) for n in rows[d]]
 
     # -- labels --------------------------------------------------------------------------------
@@ -1251,7 +1252,9 @@ def draw_neighbourhood(
         key=_LIST_ORDER.__getitem__,
     )
     rels_present = {Relation(e["relation"]) for _, _, e in sub.edges(data=True)}
-    handles = [Patch(facecolor=LIST_COLOURS[k], edgecolor="#888888", label=k.label) for k in lists_present]
+    handles: list[Any] = [
+        Patch(facecolor=LIST_COLOURS[k], edgecolor="#888888", label=k.label) for k in lists_present
+    ]
     handles += [
         Line2D(
             [],
@@ -1281,15 +1284,15 @@ def draw_neighbourhood(
     fm_logger = logging.getLogger("matplotlib.font_manager")
     old_level = fm_logger.level
     fm_logger.setLevel(logging.ERROR)  # the family list names fonts a machine may lack: not news
-    rc = {
+    rc: dict[str, Any] = {
         "font.family": [*fonts, *[f for f in CJK_FONTS if f not in fonts], "DejaVu Sans", "sans-serif"],
         "svg.fonttype": "none",
         "svg.hashsalt": "dutyroute",
     }
     try:
-        with plt.rc_context(rc):
+        with plt.rc_context(rc):  # type: ignore[arg-type]  # matplotlib types rc keys as literals
             fig = plt.figure(figsize=(10, 4))
-            renderer = fig.canvas.get_renderer()
+            renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg canvas
             box_w: dict[str, float] = {}
             for n in ordered:  # measure every label once, in the font that will draw it
                 t = fig.text(0, 0, label(n), fontsize=font_pt, weight="bold" if n == focus else "normal")

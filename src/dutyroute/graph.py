@@ -45,7 +45,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from enum import Enum
 from functools import partial
 from pathlib import Path
@@ -727,7 +727,6 @@ _LIST_ORDER = {ListKind.basic: 0, ListKind.cooperative: 1, ListKind.reclaimed: 2
 _REL_ORDER = {r: i for i, r in enumerate(Relation)}
 
 
-@dataclass
 class ResponsibilityGraph:
     """Typed queries over the responsibility graph of one or more rulebooks.
 
@@ -740,8 +739,8 @@ class ResponsibilityGraph:
         LookupFailed: an unknown matter id or body name; carries suggestions.
     """
 
-    rulebooks: tuple[Rulebook, ...]
-    graph: nx.DiGraph = field(init=False, repr=False)
+    rulebooks: tuple[Rulebook, ...]  #: the rulebooks it was built from, in order
+    graph: nx.DiGraph  #: the networkx graph (see the module docstring for nodes and edges)
 
     def __init__(self, *rulebooks: Rulebook) -> None:
         if len(rulebooks) == 1 and isinstance(rulebooks[0], (list, tuple)):

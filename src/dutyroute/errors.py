@@ -7,7 +7,8 @@ Catch by intent::
     ├── RuleFileError (ValueError)      a file under rules/ is malformed or inconsistent: file, line, what is wrong
     │   └── UnknownBodyError (+LookupError)  a body name that no rules/bodies.yaml entry or alias resolves
     ├── LookupFailed (LookupError)      a matter id or body name asked for by a caller does not exist
-    └── IncidentTextError (ValueError)  an incident text is empty or too long to route
+    ├── IncidentTextError (ValueError)  an incident text is empty or too long to route
+    └── IncidentUnrouted                Decision.raise_for_unrouted(): the decision asks a question or is unmatched
 
 Every error carries its data as attributes (``path``, ``line``, ``value``, ``suggestions`` …) and a
 message of the form ``file:line: what is wrong; what to do``.
@@ -21,6 +22,7 @@ from pathlib import Path
 __all__ = [
     "DutyrouteError",
     "IncidentTextError",
+    "IncidentUnrouted",
     "ListFormatError",
     "LookupFailed",
     "RuleFileError",
@@ -125,4 +127,17 @@ class IncidentTextError(DutyrouteError, ValueError):
     def __init__(self, reason: str, *, length: int, limit: int) -> None:
         self.length = length
         self.limit = limit
+        super().__init__(reason)
+
+
+class IncidentUnrouted(DutyrouteError):
+    """Raised by ``Decision.raise_for_unrouted()`` when a decision is not ``routed``.
+
+    Attributes:
+        decision: the :class:`~dutyroute.decision.Decision` (status ``needs_clarification`` — its
+            ``clarify`` holds the question and the route per answer — or ``unmatched``).
+    """
+
+    def __init__(self, reason: str, *, decision: object) -> None:
+        self.decision = decision
         super().__init__(reason)

@@ -1,0 +1,137 @@
+"""One-pass phrase finding over normalised text (Aho–Corasick), with gapped phrases.
+
+Every phrase the router looks for — lexicon ``say`` phrases, fact patterns, rule terms — is
+compiled into one :class:`PhraseMatcher`; a text is scanned once (``pyahocorasick``, C speed) and
+each phrase that occurs is reported with the words that matched.
+
+Phrase syntax (as written in ``rules/*.yaml``):
+
+- ``烧秸秆`` — plain: occurs as written (after :func:`dutyroute.text.normalize`).
+- ``烧…秸秆`` — gapped: the parts occur in this order, each next part starting at most
+  :data:`MAX_GAP` characters after the previous one ends, within one clause (no ``，`` or ``。`` between).
+  Any number of parts: ``路…塌…坑``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+import ahocorasick
+
+from .text import HARD_SEP, SOFT_SEP, normalize
+
+_SEPS = frozenset(HARD_SEP + SOFT_SEP)
+
+__all__ = ["GAP_MARK", "MAX_GAP", "PhraseHit", "PhraseMatcher", "split_phrase"]
+
+GAP_MARK = "…"
+"""Marks a gap in a phrase: ``烧…秸秆``."""
+MAX_GAP = 8
+"""Most characters allowed between two parts of a gapped phrase."""
+
+
+def split_phrase(phrase: str) -> tuple[str, ...]:
+    """The normalised parts of a phrase (one part for a plain phrase).
+
+    Raises:
+        ValueError: a part is empty after normalisation (e.g. ``"…秸秆"`` or ``"！"``).
+    """
+    raw = phrase.replace("...", GAP_MARK).split(GAP_MARK)
+    parts = tuple(normalize(p) for p in raw)
+    if not all(parts):
+        raise ValueError(f"phrase {phrase!r} has an empty part after normalisation")
+    return parts
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseHit:
+    """A phrase found in a text: its key, the phrase as written, the text span that matched."""
+
+    key: Hashable
+    phrase: str
+    said: str
+    start: int
+
+
+class PhraseMatcher:
+    """Finds many phrases in a text in one pass. Immutable after construction; thread-safe for reads.
+
+    Args:
+        phrases: ``(key, phrase)`` pairs; a key may have many phrases (the first found is reported).
+
+    Raises:
+        ValueError: a phrase is empty after normalisation.
+    """
+
+    def __init__(self, phrases: Iterable[tuple[Hashable, str]]) -> None:
+        self._atoms: dict[str, int] = {}
+        # per atom: the (key, phrase, parts) whose FIRST part is this atom
+        self._by_first: dict[int, list[tuple[Hashable, str, tuple[str, ...]]]] = defaultdict(list)
+        self._count = 0
+        for key, phrase in phrases:
+            parts = split_phrase(phrase)
+            for p in parts:
+                self._atoms.setdefault(p, len(self._atoms))
+            self._by_first[self._atoms[parts[0]]].append((key, phrase, parts))
+            self._count += 1
+        self._automaton = ahocorasick.Automaton()
+        for atom, idx in self._atoms.items():
+            self._automaton.add_word(atom, (idx, len(atom)))
+        if self._atoms:
+            self._automaton.make_automaton()
+
+    def __len__(self) -> int:
+        return self._count
+
+    def find(self, text: str) -> list[PhraseHit]:
+        """Every key with at least one phrase in ``text`` (normalised), once per key, in key order of first hit.
+
+        Returns:
+            One :class:`PhraseHit` per key found.
+        """
+        if not self._atoms or not text:
+            return []
+        occ: dict[int, list[int]] = defaultdict(list)  # atom -> start positions
+        for end, (idx, length) in self._automaton.iter(text):
+            occ[idx].append(end - length + 1)
+        hits: dict[Hashable, PhraseHit] = {}
+        for idx in sorted(occ, key=lambda i: occ[i][0]):
+            for key, phrase, parts in self._by_first.get(idx, ()):
+                if key in hits:
+                    continue
+                if len(parts) == 1:
+                    start = occ[idx][0]
+                    hits[key] = PhraseHit(key, phrase, parts[0], start)
+                    continue
+                span = self._gapped(text, parts, occ)
+                if span is not None:
+                    hits[key] = PhraseHit(key, phrase, text[span[0] : span[1]], span[0])
+        return sorted(hits.values(), key=lambda h: h.start)
+
+    def _gapped(
+        self, text: str, parts: tuple[str, ...], occ: dict[int, list[int]]
+    ) -> tuple[int, int] | None:
+        starts = [occ.get(self._atoms[p]) for p in parts]
+        if any(s is None for s in starts):
+            return None
+        for s0 in starts[0]:  # type: ignore[union-attr]
+            end = s0 + len(parts[0])
+            ok = True
+            for part, cand in zip(parts[1:], starts[1:]):
+                nxt = next(
+                    (
+                        s
+                        for s in cand  # type: ignore[union-attr]
+                        if end <= s <= end + MAX_GAP and not _SEPS.intersection(text[end:s])
+                    ),
+                    None,
+                )
+                if nxt is None:
+                    ok = False
+                    break
+                end = nxt + len(part)
+            if ok:
+                return s0, end
+        return None

@@ -1,0 +1,528 @@
+"""Route an incident text to the bodies that must act on it, citing the list item.
+
+Pipeline of :meth:`Router.route` (every step is data-driven and reported in ``Decision.trace``)::
+
+    text ──normalize──▶ one Aho–Corasick pass ──▶ lexicon hits · fact phrases · rule terms
+         ──▶ facts (text, overridden by the caller's)        (dutyroute.facts, rules/facts.yaml)
+         ──▶ candidates: BM25 over bigrams + lexicon concepts (dutyroute.retrieve, rules/lexicon.yaml)
+         ──▶ rules: prefer / exclude / acting departments     (rules/routing.yaml "rules")
+         ──▶ unmatched?  (top score below UNMATCHED_SCORE: no list covers the text)
+         ──▶ contrasts: a known fact keeps its route; a missing one that decides who acts
+             becomes a clarifying question                    (rules/routing.yaml "contrasts")
+         ──▶ acting department(s) inside the matter by their clauses
+         ──▶ Decision
+
+Who acts, by list (the rulebook's own data):
+
+- basic matter (基本履职事项清单): the township (``小京庄乡``) acts; ``township_role`` names its office.
+- cooperative matter (配合履职事项清单): the county department whose duty clauses cover the
+  incident acts (the lead, first listed, unless another department's clauses fit clearly
+  better or a rule picks one); the township cooperates, with its 乡镇配合职责 clauses.
+- reclaimed matter (上级部门收回事项清单): the receiving department(s) (承接部门) act, reclaimed is
+  True, nobody cooperates. A joint receiver block (``县财政局、县规划和自然资源局、…``) acts jointly.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from .decision import (
+    Alternative,
+    BodyDuty,
+    Candidate as CandidateOut,
+    ClarifyOption,
+    Clarification,
+    Decision,
+    FactFinding,
+    MatchedClause,
+    MatterInfo,
+    RuleFiring,
+    TermHit,
+    Trace,
+)
+from .errors import IncidentTextError
+from .facts import fact_phrases, read_facts, validate_caller_facts
+from .models import BodyKind, ListKind, Matter, Rulebook
+from .phrases import PhraseHit, PhraseMatcher
+from .retrieve import Candidate, MatterIndex
+from .rules import Condition, Contrast, RuleSet, Target, load_rules
+from .text import normalize
+
+__all__ = ["CLARIFY_RATIO", "MAX_TEXT_CHARS", "UNMATCHED_SCORE", "Router"]
+
+MAX_TEXT_CHARS = 5000
+"""Longest incident text accepted, in characters after normalisation."""
+UNMATCHED_SCORE = 30.0
+"""A text whose best candidate scores below this (retrieve units) is ``unmatched``."""
+UNMATCHED_SCORE_NO_CONCEPT = 60.0
+"""Stricter floor when no lexicon entry fired: only list wording can carry such a text."""
+CLARIFY_RATIO = 0.6
+"""A contrast with ``ask: when_close`` asks when another answer's best candidate scores at least
+this fraction of the top candidate's score."""
+DEPARTMENT_MARGIN = 1.25
+"""A non-lead department acts only when its clauses score this many times the lead's (plus 2)."""
+CONFIDENCE_SCALE = 60.0
+"""Score at which the strength part of the confidence reaches 1 - 1/e."""
+
+
+@dataclass(slots=True)
+class _Work:
+    """Mutable state of one route() call (never shared)."""
+
+    text: str  # normalised text with framing cut (what is matched)
+    shown: str  # normalised text (what the trace shows)
+    entries: list[str]
+    terms: set[str]
+    facts: dict[str, FactFinding]
+    cands: list[Candidate]
+    acting: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fired: list[RuleFiring] = field(default_factory=list)
+
+
+class Router:
+    """Routes incident texts with one rulebook. Built once; immutable; safe to share between threads.
+
+    Args:
+        rulebook: the township's duty lists (:func:`dutyroute.rulebook.load_rulebook`).
+        rules: lexicon, facts and routing rules (default: the bundled ``rules/``). Routing rules name
+            matter ids of one township's lists (``rulebook:`` in ``routing.yaml``); for another
+            township's rulebook they are left out and listed in :attr:`warnings`, while the lexicon
+            and facts, which are township-independent, still apply.
+
+    Raises:
+        RuleFileError: a rule file is malformed or inconsistent with the rulebook.
+
+    Example::
+
+        >>> from dutyroute import Router
+        >>> d = Router.default().route("地里又有人烧秸秆了")
+        >>> d.status, d.matter, d.acting
+        ('routed', 'B96', ('小京庄乡',))
+    """
+
+    def __init__(self, rulebook: Rulebook, rules: RuleSet | None = None) -> None:
+        rules = rules if rules is not None else load_rules()
+        self.rulebook = rulebook
+        self.rules = rules
+        self.warnings: tuple[str, ...] = ()
+        key = rulebook.jurisdiction.key
+        if rules.rulebook_key and rules.rulebook_key != key:
+            self.warnings = (
+                f"routing rules are written for rulebook {rules.rulebook_key!r}, not {key!r}: "
+                f"{len(rules.contrasts)} contrasts and {len(rules.rules)} rules not applied",
+            )
+            self._contrasts: tuple[Contrast, ...] = ()
+            self._rules = ()
+        else:
+            rules.check(rulebook)
+            self._contrasts = rules.contrasts
+            self._rules = rules.rules
+        self._index = MatterIndex(rulebook, {e.id: (e.weight, e.means) for e in rules.lexicon})
+        if self._index.unknown_terms:
+            self.warnings += tuple(
+                f"lexicon entry {e!r}: term {t!r} occurs in no matter of this rulebook"
+                for e, t in self._index.unknown_terms
+            )
+        phrases: list[tuple[Any, str]] = [(("lex", e.id), p) for e in rules.lexicon for p in e.say]
+        phrases += fact_phrases(rules.facts)
+        for holder in (*self._contrasts, *self._rules):
+            phrases += [(("term", t), t) for t in holder.when.terms]
+        self._matcher = PhraseMatcher(phrases)
+        framing = sorted({normalize(f) for f in rules.framing}, key=len, reverse=True)
+        self._framing = re.compile("|".join(map(re.escape, framing))) if framing else None
+        self._reasons = {e.id: e for e in rules.lexicon}
+        self._bodies = {b.name: b for b in rulebook.bodies}
+        self._body_by_id = {b.id: b for b in rulebook.bodies}
+        self._township = rulebook.jurisdiction.township
+        self._hash = rulebook.hash
+        self._matters = {m.id: m for m in rulebook.matters}
+
+    @classmethod
+    def default(cls) -> Router:
+        """The router of the bundled 小京庄乡 rulebook and rules (built once per process, then shared)."""
+        return _default_router()
+
+    def __repr__(self) -> str:
+        j = self.rulebook.jurisdiction
+        return f"<dutyroute.Router {j.county}{j.township} {len(self._matters)} matters {self._hash}>"
+
+    # ── public API ──────────────────────────────────────────────────────────────────────────
+    def route(self, text: str, *, facts: Mapping[str, str] | None = None, limit: int = 5) -> Decision:
+        """Route an incident description to the bodies responsible for it.
+
+        Args:
+            text: incident description in Chinese, as people write it; 1–5,000 characters after
+                normalisation (:func:`dutyroute.text.normalize`: HTML, full-width forms, traditional
+                characters, spacing and punctuation are folded first).
+            facts: known deciding facts, e.g. ``{"road_class": "县道"}`` (names and values in
+                ``rules/facts.yaml``); they override facts read from the text.
+            limit: most alternatives kept, best first (≥ 0).
+
+        Returns:
+            Decision: status (``routed`` | ``needs_clarification`` | ``unmatched``), matter, acting and
+            cooperating bodies (with their clauses), reclaimed flag, basis (list name + item number +
+            matched clauses), confidence in [0, 1], alternatives, the clarifying question, and a
+            trace of the facts, candidates and rules used.
+
+        Raises:
+            IncidentTextError: the text is empty, or longer than 5,000 characters, after normalisation.
+            LookupFailed: ``facts`` names an unknown fact or value.
+            TypeError: ``text`` is not a string.
+        """
+        caller = validate_caller_facts(self.rules.facts, facts)
+        norm = normalize(text)
+        if not norm:
+            raise IncidentTextError(
+                "incident text is empty after normalisation (only whitespace, punctuation, markup or "
+                "emoji); pass a description of the incident",
+                length=0,
+                limit=MAX_TEXT_CHARS,
+            )
+        if len(norm) > MAX_TEXT_CHARS:
+            raise IncidentTextError(
+                f"incident text has {len(norm)} characters after normalisation, more than the limit of "
+                f"{MAX_TEXT_CHARS}; split it into separate incidents or pass a summary",
+                length=len(norm),
+                limit=MAX_TEXT_CHARS,
+            )
+        work_text = self._framing.sub("，", norm) if self._framing is not None else norm
+        hits = self._matcher.find(work_text)
+        entries = [h.key[1] for h in hits if h.key[0] == "lex"]
+        terms = {h.key[1] for h in hits if h.key[0] == "term"}
+        work = _Work(
+            text=work_text,
+            shown=norm,
+            entries=entries,
+            terms=terms,
+            facts=read_facts(self.rules.facts, work_text, hits, caller),
+            cands=self._index.score(work_text, entries),
+        )
+        term_hits = tuple(
+            TermHit(entry=h.key[1], said=h.said, means=self._reasons[h.key[1]].means) for h in hits if h.key[0] == "lex"
+        )
+        self._apply_rules(work)
+        top = work.cands[0] if work.cands else None
+        floor = UNMATCHED_SCORE if entries else UNMATCHED_SCORE_NO_CONCEPT
+        if top is None or top.score < floor:
+            return self._unmatched(work, term_hits, top, floor)
+        question = self._apply_contrasts(work)
+        return self._decide(work, term_hits, question, max(0, int(limit)))
+
+    def route_many(
+        self, texts: Iterable[str], *, facts: Mapping[str, str] | None = None, limit: int = 5
+    ) -> list[Decision]:
+        """Route several texts (same ``facts`` and ``limit`` for each), in order.
+
+        Raises:
+            IncidentTextError: a text is empty or too long; the message gives its 0-based index.
+        """
+        out = []
+        for i, t in enumerate(texts):
+            try:
+                out.append(self.route(t, facts=facts, limit=limit))
+            except IncidentTextError as exc:
+                raise IncidentTextError(f"text {i}: {exc}", length=exc.length, limit=exc.limit) from exc
+        return out
+
+    # ── rules ───────────────────────────────────────────────────────────────────────────────
+    def _holds(self, c: Condition, w: _Work) -> bool:
+        ent = set(w.entries)
+        if c.entries_any and not ent.intersection(c.entries_any):
+            return False
+        if c.entries_all and not ent.issuperset(c.entries_all):
+            return False
+        if c.entries_none and ent.intersection(c.entries_none):
+            return False
+        if c.terms_any and not w.terms.intersection(c.terms_any):
+            return False
+        if c.terms_none and w.terms.intersection(c.terms_none):
+            return False
+        for name, values in c.facts:
+            f = w.facts.get(name)
+            if f is None or f.value not in values:
+                return False
+        return all(name not in w.facts for name in c.missing)
+
+    def _apply_rules(self, w: _Work) -> None:
+        for r in self._rules:
+            if not self._holds(r.when, w):
+                continue
+            effects = []
+            if r.exclude:
+                before = len(w.cands)
+                w.cands = [c for c in w.cands if c.matter.id not in r.exclude]
+                if len(w.cands) != before:
+                    effects.append("exclude " + ",".join(r.exclude))
+            if r.prefer:
+                for c in w.cands:
+                    if c.matter.id in r.prefer:
+                        c.score *= 1 + r.boost
+                effects.append(f"prefer {','.join(r.prefer)} ×{1 + r.boost:g}")
+            for mid, bodies in r.acting:
+                w.acting.setdefault(mid, bodies)
+                effects.append(f"{mid} acting {'、'.join(bodies)}")
+            w.fired.append(RuleFiring(rule=r.id, effect="; ".join(effects)))
+        w.cands.sort(key=lambda c: (-round(c.score, 9), self._order(c.matter)))
+
+    def _order(self, m: Matter) -> int:
+        return self._index._pos[m.id]
+
+    # ── contrasts ───────────────────────────────────────────────────────────────────────────
+    def _apply_contrasts(self, w: _Work) -> Clarification | None:
+        """Apply contrasts to the top candidate; returns a question when a missing fact decides."""
+        done: set[str] = set()
+        for _ in range(len(self._contrasts)):
+            if not w.cands:
+                return None
+            top = w.cands[0]
+            contrast = next(
+                (
+                    c
+                    for c in self._contrasts
+                    if c.id not in done and top.matter.id in c.scope and self._holds(c.when, w)
+                ),
+                None,
+            )
+            if contrast is None:
+                return None
+            done.add(contrast.id)
+            known = w.facts.get(contrast.fact)
+            if known is not None and contrast.targets(known.value):
+                self._keep(w, contrast, contrast.targets(known.value), known.value)
+                continue
+            question = self._question(w, contrast)
+            if question is not None:
+                return question
+        return None
+
+    def _keep(self, w: _Work, contrast: Contrast, targets: tuple[Target, ...], value: str) -> None:
+        allowed = {t.matter for t in targets}
+        top_score = w.cands[0].score
+        kept = [c for c in w.cands if c.matter.id not in contrast.scope or c.matter.id in allowed]
+        present = {c.matter.id for c in kept}
+        if not any(t.matter in present for t in targets):
+            # the fact decides even if retrieval missed the matter: put its first target on top
+            m = self._matters[targets[0].matter]
+            kept.insert(0, Candidate(m, top_score, 0.0, 0.0, []))
+        else:
+            best = next(c for c in kept if c.matter.id in allowed)
+            best.score = max(best.score, top_score)
+        kept.sort(key=lambda c: (-round(c.score, 9), 0 if c.matter.id in allowed else 1, self._order(c.matter)))
+        w.cands = kept
+        for t in targets:
+            if t.acting:
+                w.acting[t.matter] = t.acting
+        w.fired.append(RuleFiring(rule=contrast.id, effect=f"{contrast.fact}={value}: keep {','.join(sorted(allowed))}"))
+
+    def _question(self, w: _Work, contrast: Contrast) -> Clarification | None:
+        spec = self.rules.fact(contrast.fact)
+        if spec is None:
+            return None
+        top = w.cands[0]
+        scores = {c.matter.id: c.score for c in w.cands}
+        options: list[tuple[str, Target, float]] = []
+        for value, targets in contrast.routes:
+            scored = [(scores.get(t.matter, 0.0), i, t) for i, t in enumerate(targets)]
+            best_score, _, best = max(scored, key=lambda x: (x[0], -x[1]))
+            options.append((value, best, best_score))
+        routes = {(t.matter, self._acting_for(t, w)) for _, t, _ in options}
+        if len(routes) < 2:
+            return None
+        if contrast.ask != "always":
+            top_routes = {(t.matter, self._acting_for(t, w)) for _, t, s in options if t.matter == top.matter.id}
+            rivals = [s for _, t, s in options if (t.matter, self._acting_for(t, w)) not in top_routes]
+            if not rivals or max(rivals) < CLARIFY_RATIO * top.score:
+                return None
+        opts = []
+        for value, t, _ in options:
+            m = self._matters[t.matter]
+            acting = self._acting_for(t, w)
+            fv = spec.value(value)
+            opts.append(
+                ClarifyOption(
+                    value=value,
+                    label=fv.label if fv else value,
+                    matter=m.id,
+                    acting=acting,
+                    cooperating=(self._township,) if m.list is ListKind.cooperative else (),
+                    reclaimed=m.list is ListKind.reclaimed,
+                    basis=self.rulebook.basis(m),
+                )
+            )
+        w.fired.append(RuleFiring(rule=contrast.id, effect=f"ask {contrast.fact}"))
+        return Clarification(fact=contrast.fact, question=spec.question, options=tuple(opts), rule=contrast.id)
+
+    def _acting_for(self, t: Target, w: _Work) -> tuple[str, ...]:
+        if t.acting:
+            return t.acting
+        return self._select_acting(self._matters[t.matter], w)[0]
+
+    # ── acting bodies ───────────────────────────────────────────────────────────────────────
+    def _is_placeholder(self, name: str) -> bool:
+        b = self._bodies.get(name)
+        return b is not None and b.kind is BodyKind.placeholder
+
+    def _select_acting(self, m: Matter, w: _Work) -> tuple[tuple[str, ...], str]:
+        """(acting body names, how they were chosen)."""
+        if m.list is ListKind.basic:
+            return (self._township,), "basic list: the township acts"
+        override = w.acting.get(m.id)
+        if override:
+            return override, "rule"
+        blocks = [b for b in (m.departments if m.list is ListKind.cooperative else m.receivers)]
+        blocks = [b for b in blocks if not self._is_placeholder(b.body)] or blocks
+        if not blocks:  # a listed department without duty block
+            names = tuple(n for n in m.listed_departments if not self._is_placeholder(n))
+            return names[:1], "listed department (no duty block)"
+        # group blocks sharing the same clauses (joint headers)
+        groups: list[list[Any]] = []
+        for b in blocks:
+            for g in groups:
+                if g[0].clauses == b.clauses:
+                    g.append(b)
+                    break
+            else:
+                groups.append([b])
+        expansion = self._index.expansion(w.entries)
+        scored = {
+            blk.body: s
+            for blk, s in self._index.block_scores(m.id, w.text, expansion)
+        }
+        gscores = [max(scored.get(b.body, 0.0) for b in g) for g in groups]
+        best = max(range(len(groups)), key=lambda i: (gscores[i], -i))
+        chosen = 0
+        how = "lead (first listed) department"
+        if best != 0 and gscores[best] > DEPARTMENT_MARGIN * gscores[0] + 2.0:
+            chosen = best
+            how = "department whose clauses match best"
+        group = groups[chosen]
+        if m.list is ListKind.cooperative:
+            return (group[0].body,), how
+        return tuple(dict.fromkeys(b.body for b in group)), how
+
+    # ── building the decision ───────────────────────────────────────────────────────────────
+    def _confidence(self, score: float, runner_up: float) -> float:
+        strength = 1 - math.exp(-max(score, 0.0) / CONFIDENCE_SCALE)
+        margin = (score - runner_up) / score if score > 0 else 0.0
+        return round(max(0.0, min(1.0, strength * (0.55 + 0.45 * margin))), 4)
+
+    def _trace(self, w: _Work, term_hits: tuple[TermHit, ...], note: str = "") -> Trace:
+        return Trace(
+            text=w.shown,
+            facts=dict(w.facts),
+            terms=term_hits,
+            candidates=tuple(
+                CandidateOut(
+                    matter=c.matter.id,
+                    score=round(c.score, 3),
+                    bm25=round(c.bm25, 3),
+                    concepts=round(c.concepts, 3),
+                    title=c.matter.title,
+                )
+                for c in w.cands[:10]
+            ),
+            rules=tuple(w.fired),
+            note=note,
+        )
+
+    def _unmatched(self, w: _Work, term_hits: tuple[TermHit, ...], top: Candidate | None, floor: float) -> Decision:
+        note = (
+            "no candidate matter"
+            if top is None
+            else f"best candidate {top.matter.id} scores {top.score:.1f} < {floor:g}: no list item covers the text"
+        )
+        return Decision(
+            status="unmatched",
+            confidence=round(1 - (top.score / floor if top else 0.0), 4) if top else 1.0,
+            trace=self._trace(w, term_hits, note),
+            rulebook_hash=self._hash,
+        )
+
+    def _decide(
+        self, w: _Work, term_hits: tuple[TermHit, ...], question: Clarification | None, limit: int
+    ) -> Decision:
+        top = w.cands[0]
+        m = top.matter
+        runner = next((c.score for c in w.cands[1:] if c.matter.id != m.id), 0.0)
+        conf = self._confidence(top.score, runner)
+        acting, how = self._select_acting(m, w)
+        expansion = self._index.expansion(w.entries)
+        alternatives = []
+        for c in w.cands[1:]:
+            if len(alternatives) >= limit:
+                break
+            a_acting = self._select_acting(c.matter, w)[0]
+            alternatives.append(
+                Alternative(
+                    matter=c.matter.id,
+                    acting=a_acting,
+                    cooperating=(self._township,) if c.matter.list is ListKind.cooperative else (),
+                    reclaimed=c.matter.list is ListKind.reclaimed,
+                    confidence=round(min(conf, conf * c.score / top.score) * 0.9, 4),
+                    title=c.matter.title,
+                )
+            )
+        info = MatterInfo(
+            id=m.id,
+            list=m.list.value,
+            seq=m.seq,
+            category=m.category,
+            title=m.title,
+            source_line=m.source_line,
+        )
+        clause_hits = self._index.clause_scores(m.id, w.text, expansion)[:3]
+        basis_clauses = tuple(
+            MatchedClause(field=c.field, body=c.body, text=c.text, score=round(s, 3))  # type: ignore[arg-type]
+            for c, s in clause_hits
+        )
+        role = None
+        if m.list is ListKind.basic and m.role:
+            b = self._body_by_id.get(m.role)
+            role = b.name if b else m.role
+        acting_bodies = self._acting_bodies(m, acting)
+        cooperating = (self._township,) if m.list is ListKind.cooperative else ()
+        coop_bodies = (BodyDuty(name=self._township, clauses=m.township_clauses),) if cooperating else ()
+        status = "needs_clarification" if question is not None else "routed"
+        note = f"acting: {how}"
+        return Decision(
+            status=status,
+            matter=m.id,
+            acting=acting,
+            cooperating=cooperating,
+            reclaimed=m.list is ListKind.reclaimed,
+            confidence=conf,
+            basis=self.rulebook.basis(m),
+            clarify=question,
+            alternatives=tuple(alternatives),
+            township_role=role,
+            matter_detail=info,
+            acting_bodies=acting_bodies,
+            cooperating_bodies=coop_bodies,
+            basis_clauses=basis_clauses,
+            trace=self._trace(w, term_hits, note),
+            rulebook_hash=self._hash,
+        )
+
+    def _acting_bodies(self, m: Matter, acting: Sequence[str]) -> tuple[BodyDuty, ...]:
+        if m.list is ListKind.basic:
+            return (BodyDuty(name=self._township, clauses=(m.title,)),)
+        blocks = m.departments if m.list is ListKind.cooperative else m.receivers
+        out = []
+        for name in acting:
+            blk = next((b for b in blocks if b.body == name), None)
+            out.append(
+                BodyDuty(name=name, sub_unit=blk.unit if blk else None, clauses=blk.clauses if blk else ())
+            )
+        return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _default_router() -> Router:
+    from .rulebook import load_rulebook
+
+    return Router(load_rulebook())

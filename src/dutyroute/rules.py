@@ -1,0 +1,552 @@
+"""The router's reviewed data: ``rules/lexicon.yaml``, ``rules/facts.yaml``, ``rules/routing.yaml``.
+
+All three are YAML a domain expert can read and edit; each entry carries a reason (and routing
+entries example sentences that the tests run). This module loads them into immutable records and
+checks them, failing with ``file:line: what is wrong; what to do`` (:class:`RuleFileError`).
+
+- **Lexicon** (:class:`LexiconEntry`): how people say it → the lists' terms.
+- **Facts** (:class:`FactSpec`): deciding facts, the phrases that show each value, the question to
+  ask when a text lacks one.
+- **Routing** (:class:`Contrast`, :class:`Rule`): contrasts — one fact splits similar incidents
+  between routes, and the router asks about it when the text is silent; rules — prefer, exclude,
+  or pick the acting department inside a multi-department matter. The format is described at the
+  top of ``rules/routing.yaml``.
+
+:func:`load_rules` reads all three; :meth:`RuleSet.check` validates them against a rulebook (matter
+ids exist, acting bodies are listed for that matter, fact values exist …).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._resources import rules_dir
+from .errors import RuleFileError
+from .models import Rulebook
+from .phrases import split_phrase
+
+__all__ = [
+    "Condition",
+    "Contrast",
+    "Example",
+    "FactSpec",
+    "FactValue",
+    "LexiconEntry",
+    "Rule",
+    "RuleSet",
+    "Target",
+    "load_rules",
+]
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+# ── records ─────────────────────────────────────────────────────────────────────────────────
+@dataclass(frozen=True, slots=True)
+class LexiconEntry:
+    """``say`` phrases (how people say it) → ``means`` terms (the lists' words)."""
+
+    id: str
+    say: tuple[str, ...]
+    means: tuple[str, ...]
+    reason: str
+    weight: float = 1.0
+    loc: tuple[Any, ...] = ()  # keys of the entry in its file, for error lines
+
+
+@dataclass(frozen=True, slots=True)
+class FactValue:
+    """One possible value of a fact, with the phrases and patterns that show it in a text."""
+
+    value: str
+    label: str
+    say: tuple[str, ...] = ()
+    regex: tuple[re.Pattern[str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """A deciding fact: name, label, the question to read aloud, its values (first listed wins)."""
+
+    name: str
+    label: str
+    question: str
+    reason: str
+    values: tuple[FactValue, ...]
+    line: int | None = None
+
+    def value(self, value: str) -> FactValue | None:
+        """The value record, or None."""
+        return next((v for v in self.values if v.value == value), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """When a contrast or rule applies; every given part must hold (see ``rules/routing.yaml``)."""
+
+    entries_any: tuple[str, ...] = ()
+    entries_all: tuple[str, ...] = ()
+    entries_none: tuple[str, ...] = ()
+    terms_any: tuple[str, ...] = ()
+    terms_none: tuple[str, ...] = ()
+    facts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    missing: tuple[str, ...] = ()
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Every phrase the condition looks for."""
+        return self.terms_any + self.terms_none
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A route target: a matter, optionally with its acting bodies fixed."""
+
+    matter: str
+    acting: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """An example sentence of a contrast or rule, run by the tests."""
+
+    text: str
+    expect: str | None = None  # matter id | "unmatched" | "needs_clarification"
+    acting: tuple[str, ...] | None = None
+    not_: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contrast:
+    """One deciding fact splits similar incidents between routes."""
+
+    id: str
+    fact: str
+    reason: str
+    routes: tuple[tuple[str, tuple[Target, ...]], ...]
+    when: Condition = field(default_factory=Condition)
+    ask: str = "when_close"
+    examples: tuple[Example, ...] = ()
+    loc: tuple[Any, ...] = ()
+
+    @property
+    def scope(self) -> frozenset[str]:
+        """Every matter the contrast's routes name."""
+        return frozenset(t.matter for _, ts in self.routes for t in ts)
+
+    def targets(self, value: str) -> tuple[Target, ...]:
+        """The targets of one answer (empty for an unknown value)."""
+        return next((ts for v, ts in self.routes if v == value), ())
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Prefer, exclude, or pick departments when a condition holds."""
+
+    id: str
+    reason: str
+    when: Condition
+    prefer: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    boost: float = 0.5
+    acting: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    examples: tuple[Example, ...] = ()
+    loc: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Lexicon, facts and routing, as loaded (immutable)."""
+
+    lexicon: tuple[LexiconEntry, ...]
+    facts: tuple[FactSpec, ...]
+    contrasts: tuple[Contrast, ...]
+    rules: tuple[Rule, ...]
+    rulebook_key: str = ""
+    paths: tuple[str, ...] = ()
+    framing: tuple[str, ...] = ()
+
+    def fact(self, name: str) -> FactSpec | None:
+        """The fact spec of that name, or None."""
+        return next((f for f in self.facts if f.name == name), None)
+
+    def check(self, rulebook: Rulebook) -> None:
+        """Validate routing against ``rulebook`` and the lexicon and facts.
+
+        Raises:
+            RuleFileError: an unknown matter id, a body not listed for the matter, an unknown fact
+                or fact value, or an unknown lexicon entry — with file, line and suggestions.
+        """
+        routing = Path(next((p for p in self.paths if p.endswith("routing.yaml")), "routing.yaml"))
+        matters = {m.id: m for m in rulebook.matters}
+        entries = {e.id for e in self.lexicon}
+        facts = {f.name: f for f in self.facts}
+
+        def need_matter(mid: str, where: str, loc: tuple[Any, ...]) -> None:
+            if mid not in matters:
+                raise RuleFileError(
+                    f"{where}: unknown matter {mid!r}{_suggest(mid, matters)}", path=routing, line=_line(routing, loc)
+                )
+
+        def need_bodies(mid: str, bodies: tuple[str, ...], where: str, loc: tuple[Any, ...]) -> None:
+            m = matters[mid]
+            listed = [b.body for b in (*m.departments, *m.receivers)] or [rulebook.jurisdiction.township]
+            for b in bodies:
+                if b not in listed:
+                    raise RuleFileError(
+                        f"{where}: {b!r} is not listed for {mid} ({m.title}); listed: {', '.join(listed)}",
+                        path=routing,
+                        line=_line(routing, loc),
+                    )
+
+        def need_cond(c: Condition, where: str, loc: tuple[Any, ...]) -> None:
+            for e in (*c.entries_any, *c.entries_all, *c.entries_none):
+                if e not in entries:
+                    raise RuleFileError(
+                        f"{where}: unknown lexicon entry {e!r}{_suggest(e, entries)}", path=routing, line=_line(routing, loc)
+                    )
+            for name, values in c.facts:
+                spec = facts.get(name)
+                if spec is None:
+                    raise RuleFileError(f"{where}: unknown fact {name!r}{_suggest(name, facts)}", path=routing, line=_line(routing, loc))
+                for v in values:
+                    if spec.value(v) is None:
+                        raise RuleFileError(
+                            f"{where}: fact {name!r} has no value {v!r}; values: "
+                            + ", ".join(x.value for x in spec.values),
+                            path=routing,
+                            line=_line(routing, loc),
+                        )
+            for name in c.missing:
+                if name not in facts:
+                    raise RuleFileError(f"{where}: unknown fact {name!r}{_suggest(name, facts)}", path=routing, line=_line(routing, loc))
+
+        for c in self.contrasts:
+            where = f"contrast {c.id!r}"
+            spec = facts.get(c.fact)
+            if spec is None:
+                raise RuleFileError(f"{where}: unknown fact {c.fact!r}{_suggest(c.fact, facts)}", path=routing, line=_line(routing, c.loc))
+            need_cond(c.when, where, c.loc)
+            for value, targets in c.routes:
+                if spec.value(value) is None:
+                    raise RuleFileError(
+                        f"{where}: fact {c.fact!r} has no value {value!r}; values: "
+                        + ", ".join(v.value for v in spec.values),
+                        path=routing,
+                        line=_line(routing, c.loc),
+                    )
+                for t in targets:
+                    need_matter(t.matter, where, c.loc)
+                    need_bodies(t.matter, t.acting, where, c.loc)
+        for r in self.rules:
+            where = f"rule {r.id!r}"
+            need_cond(r.when, where, r.loc)
+            for mid in (*r.prefer, *r.exclude):
+                need_matter(mid, where, r.loc)
+            for mid, bodies in r.acting:
+                need_matter(mid, where, r.loc)
+                need_bodies(mid, bodies, where, r.loc)
+        for holder in (*self.contrasts, *self.rules):
+            for ex in holder.examples:
+                if ex.expect not in (None, "unmatched", "needs_clarification"):
+                    need_matter(ex.expect, f"example of {holder.id!r}", holder.loc)
+                if ex.not_ is not None:
+                    need_matter(ex.not_, f"example of {holder.id!r}", holder.loc)
+
+
+# ── loading ─────────────────────────────────────────────────────────────────────────────────
+def load_rules(directory: str | Path | None = None) -> RuleSet:
+    """Load ``lexicon.yaml``, ``facts.yaml`` and ``routing.yaml`` from ``directory`` (default: bundled ``rules/``).
+
+    Raises:
+        RuleFileError: a file is missing, not valid YAML, or an entry is malformed (file:line).
+    """
+    d = Path(directory) if directory is not None else rules_dir()
+    lex_path, facts_path, routing_path = d / "lexicon.yaml", d / "facts.yaml", d / "routing.yaml"
+    lexicon, framing = _load_lexicon(lex_path)
+    facts = _load_facts(facts_path)
+    contrasts, rules, key = _load_routing(routing_path)
+    return RuleSet(
+        lexicon, facts, contrasts, rules, key, (str(lex_path), str(facts_path), str(routing_path)), framing
+    )
+
+
+def _read(path: Path, top: str) -> tuple[list[Any], Path, Mapping[str, Any]]:
+    from .rulebook import read_yaml
+
+    data, _ = read_yaml(path)
+    if not isinstance(data, Mapping) or not isinstance(data.get(top), list):
+        raise RuleFileError(f"expected a mapping with a list under {top!r}", path=path, line=1)
+    if data.get("version", 1) != 1:
+        raise RuleFileError(f"unsupported version {data.get('version')!r} (this dutyroute reads version 1)", path=path)
+    return data[top], path, data
+
+
+def _line(path: Path, keys: tuple[Any, ...]) -> int | None:
+    from .rulebook import yaml_line
+
+    return yaml_line(path, keys)
+
+
+def _fail(path: Path, keys: tuple[Any, ...], reason: str) -> RuleFileError:
+    return RuleFileError(reason, path=path, line=_line(path, keys))
+
+
+def _strs(value: Any, path: Path, keys: tuple[Any, ...], what: str, *, phrases: bool = False) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (str, int, float)):
+        value = [value]
+    if not isinstance(value, list):
+        raise _fail(path, keys, f"{what} must be a list of strings, got {type(value).__name__}")
+    out = []
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
+            raise _fail(path, keys, f"{what} must be a list of strings, found {v!r}")
+        s = str(v)
+        if phrases:
+            try:
+                split_phrase(s)
+            except ValueError as exc:
+                raise _fail(path, keys, f"{what}: {exc}") from None
+        out.append(s)
+    return tuple(out)
+
+
+def _need(entry: Mapping[str, Any], key: str, path: Path, keys: tuple[Any, ...], what: str) -> Any:
+    if key not in entry or entry[key] in (None, "", []):
+        raise _fail(path, keys, f"{what} has no {key!r}")
+    return entry[key]
+
+
+def _check_keys(entry: Mapping[str, Any], allowed: set[str], path: Path, keys: tuple[Any, ...], what: str) -> None:
+    extra = set(entry) - allowed
+    if extra:
+        raise _fail(path, keys, f"{what}: unknown key(s) {', '.join(sorted(map(str, extra)))}; allowed: {', '.join(sorted(allowed))}")
+
+
+def _load_lexicon(path: Path) -> tuple[tuple[LexiconEntry, ...], tuple[str, ...]]:
+    items, path, data = _read(path, "entries")
+    framing = _strs(data.get("framing"), path, ("framing",), "framing", phrases=True)
+    if any("…" in f or "..." in f for f in framing):
+        raise _fail(path, ("framing",), "framing phrases must be plain (no … gaps)")
+    out: list[LexiconEntry] = []
+    seen: set[str] = set()
+    for i, e in enumerate(items):
+        keys = ("entries", i)
+        if not isinstance(e, Mapping):
+            raise _fail(path, keys, f"entry {i + 1} must be a mapping")
+        eid = str(_need(e, "id", path, keys, f"entry {i + 1}"))
+        what = f"lexicon entry {eid!r}"
+        _check_keys(e, {"id", "say", "means", "reason", "weight"}, path, keys, what)
+        if not _ID.match(eid):
+            raise _fail(path, keys, f"{what}: id must be lower-case kebab-case")
+        if eid in seen:
+            raise _fail(path, keys, f"duplicate lexicon id {eid!r}")
+        seen.add(eid)
+        weight = e.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= 3:
+            raise _fail(path, keys, f"{what}: weight must be a number in (0, 3], got {weight!r}")
+        out.append(
+            LexiconEntry(
+                eid,
+                _strs(_need(e, "say", path, keys, what), path, keys, f"{what} say", phrases=True),
+                _strs(_need(e, "means", path, keys, what), path, keys, f"{what} means"),
+                str(_need(e, "reason", path, keys, what)),
+                float(weight),
+                keys,
+            )
+        )
+    return tuple(out), framing
+
+
+def _load_facts(path: Path) -> tuple[FactSpec, ...]:
+    items, path, _ = _read(path, "facts")
+    out: list[FactSpec] = []
+    for i, f in enumerate(items):
+        keys = ("facts", i)
+        if not isinstance(f, Mapping):
+            raise _fail(path, keys, f"fact {i + 1} must be a mapping")
+        name = str(_need(f, "name", path, keys, f"fact {i + 1}"))
+        what = f"fact {name!r}"
+        _check_keys(f, {"name", "label", "question", "reason", "values"}, path, keys, what)
+        values = []
+        raw_values = _need(f, "values", path, keys, what)
+        if not isinstance(raw_values, list):
+            raise _fail(path, keys, f"{what}: values must be a list")
+        for j, v in enumerate(raw_values):
+            vkeys = (*keys, "values", j)
+            if not isinstance(v, Mapping) or "value" not in v:
+                raise _fail(path, vkeys, f"{what}: value {j + 1} must be a mapping with 'value'")
+            _check_keys(v, {"value", "label", "say", "regex"}, path, vkeys, f"{what} value {v['value']!r}")
+            patterns = []
+            for rx in _strs(v.get("regex"), path, vkeys, f"{what} regex"):
+                try:
+                    patterns.append(re.compile(rx))
+                except re.error as exc:
+                    raise _fail(path, vkeys, f"{what}: bad regex {rx!r}: {exc}") from None
+            values.append(
+                FactValue(
+                    str(v["value"]),
+                    str(v.get("label") or v["value"]),
+                    _strs(v.get("say"), path, vkeys, f"{what} say", phrases=True),
+                    tuple(patterns),
+                )
+            )
+        out.append(
+            FactSpec(
+                name,
+                str(f.get("label") or name),
+                str(_need(f, "question", path, keys, what)),
+                str(f.get("reason", "")),
+                tuple(values),
+            )
+        )
+    return tuple(out)
+
+
+def _condition(raw: Any, path: Path, keys: tuple[Any, ...], what: str) -> Condition:
+    if raw is None:
+        return Condition()
+    if not isinstance(raw, Mapping):
+        raise _fail(path, keys, f"{what}: 'when' must be a mapping")
+    allowed = {"entries_any", "entries_all", "entries_none", "terms_any", "terms_none", "facts", "missing"}
+    _check_keys(raw, allowed, path, keys, f"{what} when")
+    facts = raw.get("facts") or {}
+    if not isinstance(facts, Mapping):
+        raise _fail(path, keys, f"{what}: when.facts must map fact names to lists of values")
+    return Condition(
+        entries_any=_strs(raw.get("entries_any"), path, keys, f"{what} entries_any"),
+        entries_all=_strs(raw.get("entries_all"), path, keys, f"{what} entries_all"),
+        entries_none=_strs(raw.get("entries_none"), path, keys, f"{what} entries_none"),
+        terms_any=_strs(raw.get("terms_any"), path, keys, f"{what} terms_any", phrases=True),
+        terms_none=_strs(raw.get("terms_none"), path, keys, f"{what} terms_none", phrases=True),
+        facts=tuple((str(k), _strs(v, path, keys, f"{what} facts.{k}")) for k, v in facts.items()),
+        missing=_strs(raw.get("missing"), path, keys, f"{what} missing"),
+    )
+
+
+def _examples(raw: Any, path: Path, keys: tuple[Any, ...], what: str) -> tuple[Example, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise _fail(path, keys, f"{what}: examples must be a list")
+    out = []
+    for j, ex in enumerate(raw):
+        ekeys = (*keys, "examples", j)
+        if not isinstance(ex, Mapping) or not ex.get("text"):
+            raise _fail(path, ekeys, f"{what}: example {j + 1} must be a mapping with 'text'")
+        _check_keys(ex, {"text", "expect", "acting", "not", "facts"}, path, ekeys, f"{what} example {j + 1}")
+        if ex.get("expect") is None and ex.get("not") is None:
+            raise _fail(path, ekeys, f"{what}: example {j + 1} needs 'expect' or 'not'")
+        facts = ex.get("facts") or {}
+        out.append(
+            Example(
+                str(ex["text"]),
+                None if ex.get("expect") is None else str(ex["expect"]),
+                None if ex.get("acting") is None else _strs(ex["acting"], path, ekeys, f"{what} acting"),
+                None if ex.get("not") is None else str(ex["not"]),
+                tuple((str(k), str(v)) for k, v in facts.items()),
+                None,
+            )
+        )
+    return tuple(out)
+
+
+def _targets(raw: Any, path: Path, keys: tuple[Any, ...], what: str) -> tuple[Target, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail(path, keys, f"{what}: each route must be a non-empty list of targets")
+    out = []
+    for t in raw:
+        if isinstance(t, str):
+            out.append(Target(t))
+        elif isinstance(t, Mapping) and "matter" in t:
+            _check_keys(t, {"matter", "acting"}, path, keys, f"{what} target")
+            out.append(Target(str(t["matter"]), _strs(t.get("acting"), path, keys, f"{what} acting")))
+        else:
+            raise _fail(path, keys, f"{what}: a target is a matter id or {{matter: ID, acting: [...]}}, got {t!r}")
+    return tuple(out)
+
+
+def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], str]:
+    from .rulebook import read_yaml
+
+    data, _ = read_yaml(path)
+    if not isinstance(data, Mapping):
+        raise RuleFileError("expected a mapping with 'contrasts' and 'rules'", path=path, line=1)
+    _check_keys(data, {"version", "rulebook", "contrasts", "rules"}, path, (), "routing.yaml")
+    ids: set[str] = set()
+    contrasts = []
+    for i, c in enumerate(data.get("contrasts") or []):
+        keys = ("contrasts", i)
+        if not isinstance(c, Mapping):
+            raise _fail(path, keys, f"contrast {i + 1} must be a mapping")
+        cid = str(_need(c, "id", path, keys, f"contrast {i + 1}"))
+        what = f"contrast {cid!r}"
+        _check_keys(c, {"id", "fact", "reason", "when", "routes", "ask", "examples"}, path, keys, what)
+        if cid in ids:
+            raise _fail(path, keys, f"duplicate id {cid!r}")
+        ids.add(cid)
+        ask = c.get("ask", "when_close")
+        if ask not in ("when_close", "always"):
+            raise _fail(path, keys, f"{what}: ask must be 'when_close' or 'always', got {ask!r}")
+        routes = _need(c, "routes", path, keys, what)
+        if not isinstance(routes, Mapping):
+            raise _fail(path, keys, f"{what}: routes must map fact values to targets")
+        contrasts.append(
+            Contrast(
+                cid,
+                str(_need(c, "fact", path, keys, what)),
+                str(_need(c, "reason", path, keys, what)),
+                tuple((str(v), _targets(t, path, keys, what)) for v, t in routes.items()),
+                _condition(c.get("when"), path, keys, what),
+                ask,
+                _examples(c.get("examples"), path, keys, what),
+                keys,
+            )
+        )
+    rules = []
+    for i, r in enumerate(data.get("rules") or []):
+        keys = ("rules", i)
+        if not isinstance(r, Mapping):
+            raise _fail(path, keys, f"rule {i + 1} must be a mapping")
+        rid = str(_need(r, "id", path, keys, f"rule {i + 1}"))
+        what = f"rule {rid!r}"
+        _check_keys(r, {"id", "reason", "when", "prefer", "exclude", "boost", "acting", "examples"}, path, keys, what)
+        if rid in ids:
+            raise _fail(path, keys, f"duplicate id {rid!r}")
+        ids.add(rid)
+        acting = r.get("acting") or {}
+        if not isinstance(acting, Mapping):
+            raise _fail(path, keys, f"{what}: acting must map matter ids to lists of bodies")
+        boost = r.get("boost", 0.5)
+        if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0 <= boost <= 5:
+            raise _fail(path, keys, f"{what}: boost must be a number in [0, 5]")
+        rule = Rule(
+            rid,
+            str(_need(r, "reason", path, keys, what)),
+            _condition(_need(r, "when", path, keys, what), path, keys, what),
+            _strs(r.get("prefer"), path, keys, f"{what} prefer"),
+            _strs(r.get("exclude"), path, keys, f"{what} exclude"),
+            float(boost),
+            tuple((str(m), _strs(b, path, keys, f"{what} acting")) for m, b in acting.items()),
+            _examples(r.get("examples"), path, keys, what),
+            keys,
+        )
+        if not (rule.prefer or rule.exclude or rule.acting):
+            raise _fail(path, keys, f"{what} does nothing: give prefer, exclude or acting")
+        rules.append(rule)
+    return tuple(contrasts), tuple(rules), str(data.get("rulebook", ""))
+
+
+def _suggest(value: str, known: Any) -> str:
+    from rapidfuzz import process
+
+    close = [c for c, score, _ in process.extract(value, list(known), limit=3) if score >= 50]
+    return f"; did you mean {' / '.join(repr(c) for c in close)}?" if close else ""

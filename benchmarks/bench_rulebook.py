@@ -51,14 +51,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
 
-    cold = [float(subprocess.run([sys.executable, "-c", COLD], check=True, capture_output=True, text=True).stdout)
-            for _ in range(max(3, args.repeat // 4))]
+    cold = [
+        float(subprocess.run([sys.executable, "-c", COLD], check=True, capture_output=True, text=True).stdout)
+        for _ in range(max(3, args.repeat // 4))
+    ]
     report("cold start: import dutyroute + load + hash", cold)
     directory = rules_dir() / DEFAULT_TOWNSHIP
     timed("load_rulebook(dir), warm process", lambda: load_rulebook(directory), args.repeat)
     rb = load_rulebook(directory)
     timed("hash of a fresh copy", lambda: rb.model_copy().hash, args.repeat)
-    timed("compile_rulebook(seed)", lambda: compile_rulebook(SEED, township="小京庄乡"), max(3, args.repeat // 4))
+    timed(
+        "compile_rulebook(seed)",
+        lambda: compile_rulebook(SEED, township="小京庄乡"),
+        max(3, args.repeat // 4),
+    )
     print(f"matters: {rb.counts()}  bodies: {len(rb.bodies)}  hash: {rb.hash}")
 
 

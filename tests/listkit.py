@@ -1,16 +1,8 @@
-"""Test helpers for the rulebook tests: the seed, the bundled bodies, a small list-text builder.
-
-Imported by test_ingest, test_bodies, test_rulebook, test_lint, test_cli_rulebook (fixtures are
-re-exported by importing them into each module)."""
+"""Test helpers for the rulebook tests: paths of the seed and rules/, a small list-text builder."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
-
-from dutyroute.bodies import BodyRegistry, load_bodies
-from dutyroute.ingest import ParsedLists, read_lists
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "zuoyun-xiaojingzhuang-duty-lists.txt"
@@ -40,18 +32,3 @@ def list_text(
     if reclaimed is not None:
         parts += [f"{PLACE}上级部门收回事项清单", "", reclaimed_header, *reclaimed, ""]
     return "\n".join(parts) + "\n"
-
-
-@pytest.fixture(scope="session")
-def registry() -> BodyRegistry:
-    return load_bodies()
-
-
-@pytest.fixture(scope="session")
-def parsed(registry: BodyRegistry) -> ParsedLists:
-    return read_lists(SEED, registry=registry)
-
-
-@pytest.fixture(scope="session")
-def matters(parsed: ParsedLists) -> dict:
-    return {m.id: m for m in parsed.matters}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from listkit import RULES, parsed, registry  # noqa: F401  (fixtures)
+from listkit import RULES
 
 from dutyroute.bodies import BodyRegistry, load_bodies, looks_like_body, name_key
 from dutyroute.errors import RuleFileError, UnknownBodyError
@@ -55,7 +55,9 @@ def test_every_spelling_in_the_seed_resolves(parsed, registry):
             assert registry.resolve(block.body).name == block.body
             if block.as_written:
                 body = registry.resolve_many(block.as_written)
-                assert block.body in [b.name for b in body] or (block.unit and block.unit in [b.name for b in body])
+                assert block.body in [b.name for b in body] or (
+                    block.unit and block.unit in [b.name for b in body]
+                )
 
 
 def test_unknown_name_raises_with_close_suggestions(registry):
@@ -97,7 +99,18 @@ def test_bodies_file_is_consistent(registry):
 
 
 @pytest.mark.parametrize(
-    "role", ["乡党委", "乡纪委", "乡人大主席团", "人武部", "便民服务中心", "退役军人服务站", "综合行政执法队", "乡人民调解委员会", "网格员"]
+    "role",
+    [
+        "乡党委",
+        "乡纪委",
+        "乡人大主席团",
+        "人武部",
+        "便民服务中心",
+        "退役军人服务站",
+        "综合行政执法队",
+        "乡人民调解委员会",
+        "网格员",
+    ],
 )
 def test_township_roles_named_in_the_issue_exist(registry, role):
     body = registry.resolve(role)
@@ -150,4 +163,6 @@ def test_registry_from_code():
 
 
 def test_bundled_bodies_file_is_the_one_in_rules():
-    assert load_bodies().path == RULES / "bodies.yaml" or str(load_bodies().path).endswith("rules/bodies.yaml")
+    assert load_bodies().path == RULES / "bodies.yaml" or str(load_bodies().path).endswith(
+        "rules/bodies.yaml"
+    )

@@ -24,14 +24,24 @@ def test_export_json_shows_237_matters_and_the_spot_checks(capsys):
     code, out, _ = run(capsys, "export", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert data["counts"] == {"basic": 111, "cooperative": 75, "reclaimed": 51} and len(data["matters"]) == 237
+    assert (
+        data["counts"] == {"basic": 111, "cooperative": 75, "reclaimed": 51} and len(data["matters"]) == 237
+    )
     assert data["jurisdiction"]["township"] == "小京庄乡" and data["hash"].startswith("sha256:")
     by_id = {m["id"]: m for m in data["matters"]}
     c40 = by_id["C40"]
     assert (c40["list"], c40["seq"], c40["source_line"]) == ("cooperative", 40, 242)
-    assert [d["body"] for d in c40["departments"]] == ["县住房和城乡建设管理局", "市生态环境局左云分局", "县公安局"]
+    assert [d["body"] for d in c40["departments"]] == [
+        "县住房和城乡建设管理局",
+        "市生态环境局左云分局",
+        "县公安局",
+    ]
     assert [len(by_id["R18"]["receivers"]), len(by_id["C70"]["departments"])] == [4, 2]
-    assert by_id["B96"]["departments"] == [] and by_id["B96"]["receivers"] == [] and by_id["B96"]["role_name"] == "综合行政执法队"
+    assert (
+        by_id["B96"]["departments"] == []
+        and by_id["B96"]["receivers"] == []
+        and by_id["B96"]["role_name"] == "综合行政执法队"
+    )
     names = {b["name"] for b in data["bodies"]}
     for m in data["matters"]:
         assert {d["body"] for d in m["departments"] + m["receivers"]} <= names
@@ -130,12 +140,20 @@ def test_readme_starts_with_the_fresh_machine_commands():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     head = readme[:1500]
     assert "python -m venv .venv && .venv/bin/pip install -e . && .venv/bin/dutyroute" in head
-    assert "python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest -q" in head
+    assert (
+        "python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest -q" in head
+    )
     ci = Path(__file__).resolve().parents[1] / ".ci" / "run"
     assert ci.stat().st_mode & 0o111, ".ci/run must be executable"
     # .ci/run runs the README line that starts like this, read from README.md itself
-    assert "python -m venv \\.venv && \\.venv/bin/pip install -e '\\.\\[test\\]' && " in ci.read_text(encoding="utf-8")
-    lines = [line for line in readme.splitlines() if line.startswith("python -m venv .venv && .venv/bin/pip install -e '.[test]' && ")]
+    assert "python -m venv \\.venv && \\.venv/bin/pip install -e '\\.\\[test\\]' && " in ci.read_text(
+        encoding="utf-8"
+    )
+    lines = [
+        line
+        for line in readme.splitlines()
+        if line.startswith("python -m venv .venv && .venv/bin/pip install -e '.[test]' && ")
+    ]
     assert lines[0].endswith(".venv/bin/python -m pytest -q")
 
 

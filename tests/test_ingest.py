@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from listkit import SEED, list_text, matters, parsed, registry  # noqa: F401  (fixtures)
+from listkit import SEED, list_text
 
 from dutyroute.errors import ListFormatError, UnknownBodyError
 from dutyroute.ingest import clean_text, parse_lists, split_blocks, split_clauses
@@ -150,7 +150,9 @@ def test_ol_items_without_numbers_or_header_split_at_item_boundaries(matters):
     assert len(c3.township_clauses) == 5
     assert c3.township_clauses[0] == "开展食品安全知识普及宣传工作"
     c50 = matters["C50"]  # "；" directly followed by text stays inside its item
-    assert c50.township_clauses[0] == "陪同县级主管部门检查验收退耕还林管护工作；开展退耕还林和植树造林宣传工作"
+    assert (
+        c50.township_clauses[0] == "陪同县级主管部门检查验收退耕还林管护工作；开展退耕还林和植树造林宣传工作"
+    )
 
 
 def test_numbered_clause_keeps_its_inner_semicolon(matters):
@@ -177,11 +179,17 @@ def test_alias_spellings_resolve_and_are_kept_as_written(matters):
 
 def test_sub_unit_reported_beside_its_parent(matters):
     police = matters["C22"].departments[1]
-    assert (police.body, police.unit, police.as_written) == ("县公安局", "县交通警察大队", "县公安局（县交通警察大队）")
+    assert (police.body, police.unit, police.as_written) == (
+        "县公安局",
+        "县交通警察大队",
+        "县公安局（县交通警察大队）",
+    )
     assert matters["C22"].listed_departments == ("县农业农村和水务局", "县公安局")
 
 
-@pytest.mark.parametrize("mid, count", [("R16", 2), ("R18", 4), ("R20", 3), ("R33", 2), ("R34", 2), ("R35", 4)])
+@pytest.mark.parametrize(
+    "mid, count", [("R16", 2), ("R18", 4), ("R20", 3), ("R33", 2), ("R34", 2), ("R35", 4)]
+)
 def test_reclaimed_rows_with_several_receiver_blocks(matters, mid, count):
     receivers = matters[mid].receivers
     assert len(receivers) == count
@@ -210,7 +218,9 @@ def test_r26_three_receivers_in_one_line_share_the_clause(matters):
         ("R41", "其他各行各业主管部门", ""),
     ],
 )
-def test_body_joined_to_other_departments_becomes_body_plus_placeholder(matters, mid, placeholder, as_written):
+def test_body_joined_to_other_departments_becomes_body_plus_placeholder(
+    matters, mid, placeholder, as_written
+):
     bodies = [b.body for b in matters[mid].receivers]
     assert placeholder in bodies
     if mid != "R41":
@@ -220,12 +230,23 @@ def test_body_joined_to_other_departments_becomes_body_plus_placeholder(matters,
 
 
 def test_placeholder_department_in_the_column_is_kept(matters):
-    assert matters["C74"].listed_departments[-1] == "其他负有雨雪冰冻等灾害防范应对和灾害救助工作职责的相关部门"
+    assert (
+        matters["C74"].listed_departments[-1] == "其他负有雨雪冰冻等灾害防范应对和灾害救助工作职责的相关部门"
+    )
     assert len(matters["C74"].departments) == 3
 
 
 # ── synthetic inputs: column handling, reporting, errors ────────────────────────────────────
-COOP_ROW = "1\t生态环保\t噪声污染防治\t县公安局 县交通运输局\t<p>县公安局： 1. 查处噪声；</p> <p>县交通运输局： 管理道路。</p>\t<p>1. 宣传； 2. 上报。</p>"
+COOP_ROW = "\t".join(
+    [
+        "1",
+        "生态环保",
+        "噪声污染防治",
+        "县公安局 县交通运输局",
+        "<p>县公安局： 1. 查处噪声；</p> <p>县交通运输局： 管理道路。</p>",
+        "<p>1. 宣传； 2. 上报。</p>",
+    ]
+)
 
 
 def test_list_without_category_column_loads(registry):
@@ -247,7 +268,10 @@ def test_reclaimed_list_with_receiver_and_method_in_two_columns(registry):
         ("县财政局", ("拟定方案", "开展调查。")),
         ("县规划和自然资源局", ("拟定方案", "开展调查。")),
     ]
-    assert [(b.body, b.clauses) for b in r2.receivers] == [("县公安局", ("查处。",)), ("县交通运输局", ("检查车辆。",))]
+    assert [(b.body, b.clauses) for b in r2.receivers] == [
+        ("县公安局", ("查处。",)),
+        ("县交通运输局", ("检查车辆。",)),
+    ]
 
 
 def test_unknown_column_is_an_error_naming_it(registry):
@@ -258,7 +282,10 @@ def test_unknown_column_is_an_error_naming_it(registry):
 
 
 def test_missing_required_column_is_an_error_naming_the_expected_ones(registry):
-    text = list_text(coop=["1\t类\t名\t县公安局\t县公安局： 查处。"], coop_header="序号\t事项类别\t事项名称\t对应上级部门\t上级部门职责")
+    text = list_text(
+        coop=["1\t类\t名\t县公安局\t县公安局： 查处。"],
+        coop_header="序号\t事项类别\t事项名称\t对应上级部门\t上级部门职责",
+    )
     with pytest.raises(ListFormatError, match="乡镇配合职责"):
         parse(text, registry)
 
@@ -288,7 +315,9 @@ def test_wrong_cell_count_is_an_error(registry):
 
 def test_unknown_list_title_is_an_error(registry):
     text = list_text(["1\t经济发展\t招商"]).replace("基本履职事项清单", "权力事项清单")
-    with pytest.raises(ListFormatError, match=r"lists.txt:3: unknown list title '大同市左云县小京庄乡权力事项清单'"):
+    with pytest.raises(
+        ListFormatError, match=r"lists.txt:3: unknown list title '大同市左云县小京庄乡权力事项清单'"
+    ):
         parse(text, registry)
 
 
@@ -340,7 +369,10 @@ def test_department_listed_without_block_or_block_without_listing_is_kept(regist
     row = "1\t类\t名\t县公安局 县交通运输局\t县公安局： 查处。 县卫生健康局： 救治。\t宣传。"
     (m,) = parse(list_text(coop=[row]), registry).matters
     assert m.listed_departments == ("县公安局", "县交通运输局")
-    assert [b.body for b in m.departments] == ["县公安局", "县卫生健康局"]  # nothing dropped; lint reports both
+    assert [b.body for b in m.departments] == [
+        "县公安局",
+        "县卫生健康局",
+    ]  # nothing dropped; lint reports both
 
 
 def test_titles_naming_two_townships_are_an_error(registry):
@@ -364,14 +396,16 @@ def test_not_utf8_file_is_an_error_with_line(tmp_path, registry):
     from dutyroute.ingest import read_lists
 
     bad = tmp_path / "gbk.txt"
-    bad.write_bytes("\n\n".encode() + list_text(["1\t类\t甲"]).encode("gbk"))
+    bad.write_bytes(b"\n\n" + list_text(["1\t类\t甲"]).encode("gbk"))
     with pytest.raises(ListFormatError, match="not UTF-8") as exc:
         read_lists(bad, registry=registry)
     assert exc.value.line == 5  # the title line, the first with non-ASCII bytes
 
 
 # ── clause splitting, as properties ─────────────────────────────────────────────────────────
-_CJK = st.text(alphabet=st.sampled_from("开展巡查上报宣传配合县乡村道路噪声污染，（）“”"), min_size=1, max_size=30)
+_CJK = st.text(
+    alphabet=st.sampled_from("开展巡查上报宣传配合县乡村道路噪声污染，（）“”"), min_size=1, max_size=30
+)
 clause_lists = st.lists(_CJK, min_size=1, max_size=8)
 
 
@@ -399,8 +433,10 @@ def test_blocks_round_trip(first, second):
 
     reg = load_bodies()
     cell = (
-        "<p>县公安局：</p> <ol> " + " ".join(f"{i}. {c}；" for i, c in enumerate(first, 1))
-        + " <p>县应急管理局：</p> <ol> " + " ".join(f"{c}；" for c in second)
+        "<p>县公安局：</p> <ol> "
+        + " ".join(f"{i}. {c}；" for i, c in enumerate(first, 1))
+        + " <p>县应急管理局：</p> <ol> "
+        + " ".join(f"{c}；" for c in second)
     )
     blocks = split_blocks(cell, reg, path="x", line=1, context="t")
     assert [(b.header, b.clauses) for b in blocks] == [("县公安局", first), ("县应急管理局", second)]
@@ -414,5 +450,8 @@ def test_clean_text_is_idempotent_and_split_never_yields_blanks(text):
 
 
 def test_digits_that_are_not_clause_numbers_stay_in_the_text():
-    assert split_clauses("落实24小时值班制度； 核查方式参照第3条") == ["落实24小时值班制度", "核查方式参照第3条"]
+    assert split_clauses("落实24小时值班制度； 核查方式参照第3条") == [
+        "落实24小时值班制度",
+        "核查方式参照第3条",
+    ]
     assert split_clauses("1. 甲 3. 不是编号； 2. 乙") == ["甲 3. 不是编号", "乙"]

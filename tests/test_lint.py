@@ -40,7 +40,9 @@ def test_seed_lints_clean_with_the_parsers_notes():
 
 
 def test_findings_print_as_file_line_severity_message():
-    f = Finding("rules/x/cooperative.yaml", 12, "error", "not-canonical", "C1: listed department '县甲局' …", "C1")
+    f = Finding(
+        "rules/x/cooperative.yaml", 12, "error", "not-canonical", "C1: listed department '县甲局' …", "C1"
+    )
     assert str(f) == "rules/x/cooperative.yaml:12: error: C1: listed department '县甲局' … [not-canonical]"
     assert f.to_dict()["line"] == 12
 
@@ -53,7 +55,7 @@ def _edit(rb, mid: str, **update):
 def test_department_listed_without_duties_and_duties_without_listing_are_warnings():
     rb = load_rulebook()
     c40 = rb.matter("C40")
-    edited = _edit(rb, "C40", listed_departments=c40.listed_departments[:2] + ("县交通运输局",))
+    edited = _edit(rb, "C40", listed_departments=(*c40.listed_departments[:2], "县交通运输局"))
     found = {(f.code, f.body) for f in lint_rulebook(edited)}
     assert ("listed-without-duties", "县交通运输局") in found
     assert ("duties-without-listing", "县公安局") in found
@@ -71,16 +73,23 @@ def test_matter_without_acting_body_is_an_error():
 
 def test_empty_clause_non_canonical_name_and_duplicate_id_are_errors():
     rb = load_rulebook()
-    rb2 = _edit(rb, "C1", departments=(DutyBlock(body="县发改局", clauses=(" ",)),) + rb.matter("C1").departments[1:])
+    rb2 = _edit(
+        rb, "C1", departments=(DutyBlock(body="县发改局", clauses=(" ",)), *rb.matter("C1").departments[1:])
+    )
     found = codes(lint_rulebook(rb2), "error")
     assert {"empty-clause", "not-canonical"} <= found
-    dup = rb.model_copy(update={"matters": rb.matters + (rb.matter("B1"),)})
+    dup = rb.model_copy(update={"matters": (*rb.matters, rb.matter("B1"))})
     assert "duplicate-id" in codes(lint_rulebook(dup), "error")
 
 
 def test_findings_on_a_rulebook_directory_point_at_the_matters_block(rules_copy):
     f = rules_copy / "roles.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("  行政执法: {role: 综合行政执法队", "  行政执法x: {role: 综合行政执法队"), encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace(
+            "  行政执法: {role: 综合行政执法队", "  行政执法x: {role: 综合行政执法队"
+        ),
+        encoding="utf-8",
+    )
     findings = lint_path(rules_copy)
     no_role = [x for x in findings if x.code == "no-role"]
     assert {x.matter for x in no_role} == {f"B{n}" for n in range(96, 104)}
@@ -92,7 +101,10 @@ def test_findings_on_a_rulebook_directory_point_at_the_matters_block(rules_copy)
 
 def test_unloadable_rulebook_gives_one_error_with_the_loaders_line(rules_copy):
     f = rules_copy / "reclaimed.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("  - body: 县司法局\n", "  - body: 县司法厅\n", 1), encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("  - body: 县司法局\n", "  - body: 县司法厅\n", 1),
+        encoding="utf-8",
+    )
     (finding,) = lint_path(rules_copy)
     assert finding.severity == "error" and finding.path.endswith("reclaimed.yaml") and finding.line
     assert "县司法厅" in finding.message and "县司法局" in finding.message
@@ -106,7 +118,9 @@ def test_bad_seed_gives_a_list_format_error(tmp_path):
 
 
 def test_header_that_is_not_recognised_shows_up_as_listed_without_duties(tmp_path):
-    row = "1\t类\t名\t县公安局 县交通运输局\t<p>县公安局： 查处。</p> <p>县交通局运输： 管理道路。</p>\t宣传。"
+    row = (
+        "1\t类\t名\t县公安局 县交通运输局\t<p>县公安局： 查处。</p> <p>县交通局运输： 管理道路。</p>\t宣传。"
+    )
     seed = tmp_path / "lists.txt"
     seed.write_text(list_text(coop=[row]), encoding="utf-8")
     findings = lint_path(seed)

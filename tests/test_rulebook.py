@@ -73,7 +73,9 @@ def test_recompiling_the_seed_reproduces_the_checked_in_files(tmp_path):
     rb = compile_rulebook(SEED, township="小京庄乡", province="山西省", roles=out / "roles.yaml")
     dump_rulebook(rb, out)
     for name in COMPILED_FILES:
-        assert (out / name).read_bytes() == (BUNDLED / name).read_bytes(), f"{name} is stale: run dutyroute compile"
+        assert (out / name).read_bytes() == (BUNDLED / name).read_bytes(), (
+            f"{name} is stale: run dutyroute compile"
+        )
     assert (out / "roles.yaml").read_bytes() == (BUNDLED / "roles.yaml").read_bytes()  # never rewritten
 
 
@@ -119,7 +121,17 @@ def test_export_has_the_documented_shape(rb):
     assert {"id", "name", "kind", "aliases"} <= set(data["bodies"][0])
     assert len(data["matters"]) == 237
     for m in data["matters"]:
-        assert {"id", "list", "seq", "category", "title", "departments", "township_clauses", "receivers", "source_line"} <= set(m)
+        assert {
+            "id",
+            "list",
+            "seq",
+            "category",
+            "title",
+            "departments",
+            "township_clauses",
+            "receivers",
+            "source_line",
+        } <= set(m)
         assert isinstance(m["departments"], list) and isinstance(m["receivers"], list)
     r18 = next(m for m in data["matters"] if m["id"] == "R18")
     assert r18["departments"] == [] and r18["township_clauses"] == [] and len(r18["receivers"]) == 4
@@ -164,7 +176,9 @@ def test_schema_violation_is_reported_at_the_matters_line(rules_copy):
 def test_role_that_is_not_a_body_is_an_error_with_line(rules_copy):
     f = rules_copy / "roles.yaml"
     line = _line_of(f, "  B10:")
-    f.write_text(f.read_text(encoding="utf-8").replace("{role: 乡纪委,", "{role: 乡纪检委,", 1), encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("{role: 乡纪委,", "{role: 乡纪检委,", 1), encoding="utf-8"
+    )
     with pytest.raises(UnknownBodyError, match="乡纪检委") as exc:
         load_rulebook(rules_copy)
     assert exc.value.line == line and "乡纪委" in exc.value.suggestions
@@ -172,7 +186,9 @@ def test_role_that_is_not_a_body_is_an_error_with_line(rules_copy):
 
 def test_role_that_is_a_county_department_is_an_error(rules_copy):
     f = rules_copy / "roles.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("{role: 乡纪委,", "{role: 县公安局,", 1), encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("{role: 乡纪委,", "{role: 县公安局,", 1), encoding="utf-8"
+    )
     with pytest.raises(RuleFileError, match="not a township role"):
         load_rulebook(rules_copy)
 
@@ -186,13 +202,16 @@ def test_role_override_for_a_matter_that_is_not_basic_is_an_error(rules_copy):
 
 def test_role_without_reason_is_an_error(rules_copy):
     f = rules_copy / "roles.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("matters:\n", "matters:\n  B11: {role: 乡党委}\n"), encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("matters:\n", "matters:\n  B11: {role: 乡党委}\n"),
+        encoding="utf-8",
+    )
     with pytest.raises(RuleFileError, match="every role needs a reason"):
         load_rulebook(rules_copy)
 
 
 def test_missing_and_wrong_paths_say_what_to_do(tmp_path):
-    with pytest.raises(RuleFileError, match="no rulebook here|not a rulebook directory"):
+    with pytest.raises(RuleFileError, match=r"no rulebook here|not a rulebook directory"):
         load_rulebook(tmp_path / "nothing")
     with pytest.raises(RuleFileError, match="run `dutyroute compile`"):
         load_rulebook(SEED)
@@ -209,7 +228,10 @@ def test_wrong_format_version_asks_for_a_recompile(rules_copy):
 
 def test_alias_in_rules_is_loaded_as_its_canonical_name(rules_copy):
     f = rules_copy / "cooperative.yaml"
-    f.write_text(f.read_text(encoding="utf-8").replace("  - body: 县统计局\n", "  - body: 左云县统计局\n", 1), encoding="utf-8")
+    f.write_text(
+        f.read_text(encoding="utf-8").replace("  - body: 县统计局\n", "  - body: 左云县统计局\n", 1),
+        encoding="utf-8",
+    )
     assert load_rulebook(rules_copy).matter("C1").departments[1].body == "县统计局"
 
 
@@ -222,11 +244,17 @@ def test_compile_checks_the_township(tmp_path):
 
 
 # ── dump → load is lossless for any rulebook ────────────────────────────────────────────────
-_text = st.text(
-    alphabet=st.sampled_from(list("开展巡查上报宣传配合县乡村道路噪声污染，。；：（）“”-#'\"!&* ab12") + ["\\"]),
-    min_size=1,
-    max_size=25,
-).map(str.strip).filter(bool)
+_text = (
+    st.text(
+        alphabet=st.sampled_from(
+            [*"开展巡查上报宣传配合县乡村道路噪声污染，。；：（）“”-#'\"!&* ab12", "\\"]
+        ),
+        min_size=1,
+        max_size=25,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 _names = st.sampled_from(["县公安局", "县交通运输局", "市生态环境局左云分局", "相关部门", "县财政局"])
 _blocks = st.lists(
     st.builds(DutyBlock, body=_names, clauses=st.lists(_text, max_size=3).map(tuple)),

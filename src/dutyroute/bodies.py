@@ -48,7 +48,7 @@ def name_key(name: str) -> str:
 
 
 def looks_like_body(name: str) -> bool:
-    """True if ``name`` reads like an organ name (``县农业局``), not like a clause label (``建立指挥体系``)."""
+    """True if ``name`` reads like an organ name (``县农业局``), not a clause label (``建立指挥体系``)."""
     return bool(_BODYLIKE.match(name_key(name)))
 
 
@@ -130,7 +130,9 @@ class BodyRegistry:
         try:
             return self._by_id[body_id]
         except KeyError:
-            raise UnknownBodyError(body_id, self._suggest(body_id, list(self._by_id)), path=self.path) from None
+            raise UnknownBodyError(
+                body_id, self._suggest(body_id, list(self._by_id)), path=self.path
+            ) from None
 
     def has_id(self, body_id: str) -> bool:
         """True if a body has this id."""

@@ -70,7 +70,9 @@ class Finding:
     body: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}: " if self.path and self.line else f"{self.path}: " if self.path else ""
+        where = (
+            f"{self.path}:{self.line}: " if self.path and self.line else f"{self.path}: " if self.path else ""
+        )
         return f"{where}{self.severity}: {self.message} [{self.code}]"
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,7 +147,9 @@ def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool =
     loc = _Locator(rb, path)
     out: list[Finding] = []
 
-    def add(severity: Severity, code: str, message: str, matter: str | None = None, body: str | None = None) -> None:
+    def add(
+        severity: Severity, code: str, message: str, matter: str | None = None, body: str | None = None
+    ) -> None:
         where, line = loc.at(matter)
         out.append(Finding(where, line, severity, code, message, matter, body))
 
@@ -170,7 +174,13 @@ def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool =
 
         def check_name(name: str, what: str, matter_id: str = m.id) -> None:
             if name not in by_name:
-                add("error", "not-canonical", f"{matter_id}: {what} {name!r} is not a canonical body name", matter_id, name)
+                add(
+                    "error",
+                    "not-canonical",
+                    f"{matter_id}: {what} {name!r} is not a canonical body name",
+                    matter_id,
+                    name,
+                )
 
         for name in m.listed_departments:
             check_name(name, "listed department")
@@ -181,15 +191,39 @@ def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool =
                     check_name(block.unit, f"{field} unit")
                     unit, parent = by_name.get(block.unit), by_name.get(block.body)
                     if unit and parent and unit.parent != parent.id:
-                        add("error", "unit-parent", f"{m.id}: {block.unit} is not a unit of {block.body}", m.id, block.body)
+                        add(
+                            "error",
+                            "unit-parent",
+                            f"{m.id}: {block.unit} is not a unit of {block.body}",
+                            m.id,
+                            block.body,
+                        )
                 if not block.clauses:
-                    add("warning", f"{field}-without-clauses", f"{m.id}: {field} {block.body} has no clauses", m.id, block.body)
+                    add(
+                        "warning",
+                        f"{field}-without-clauses",
+                        f"{m.id}: {field} {block.body} has no clauses",
+                        m.id,
+                        block.body,
+                    )
                 for clause in block.clauses:
                     if not clause.strip():
-                        add("error", "empty-clause", f"{m.id}: empty clause in the block of {block.body}", m.id, block.body)
+                        add(
+                            "error",
+                            "empty-clause",
+                            f"{m.id}: empty clause in the block of {block.body}",
+                            m.id,
+                            block.body,
+                        )
                 body = by_name.get(block.body)
                 if body is not None and body.kind is BodyKind.placeholder and len(blocks) > 1:
-                    add("info", "placeholder", f"{m.id}: {field} '{block.body}' is a placeholder, not one body", m.id, block.body)
+                    add(
+                        "info",
+                        "placeholder",
+                        f"{m.id}: {field} '{block.body}' is a placeholder, not one body",
+                        m.id,
+                        block.body,
+                    )
         for clause in m.township_clauses:
             if not clause.strip():
                 add("error", "empty-clause", f"{m.id}: empty township clause", m.id)
@@ -215,11 +249,17 @@ def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool =
                     )
         if m.list is ListKind.basic and roles:
             if m.role is None:
-                add("warning", "no-role", f"{m.id}: no township role acts on this basic matter (roles.yaml)", m.id)
+                add(
+                    "warning",
+                    "no-role",
+                    f"{m.id}: no township role acts on this basic matter (roles.yaml)",
+                    m.id,
+                )
             else:
                 role = by_id.get(m.role)
                 if role is not None and (
-                    role.kind is not BodyKind.township_role or (township is not None and role.parent != township.id)
+                    role.kind is not BodyKind.township_role
+                    or (township is not None and role.parent != township.id)
                 ):
                     add(
                         "error",
@@ -267,11 +307,38 @@ def lint_bodies(path: str | Path | None = None, *, used: set[str] | None = None)
     for body in registry:
         line = registry.line_of(body.id)
         if not _ID.match(body.id):
-            out.append(Finding(shown, line, "error", "body-id", f"body id {body.id!r} is not a lowercase ASCII dotted id", body=body.name))
+            out.append(
+                Finding(
+                    shown,
+                    line,
+                    "error",
+                    "body-id",
+                    f"body id {body.id!r} is not a lowercase ASCII dotted id",
+                    body=body.name,
+                )
+            )
         if body.kind in (BodyKind.township_role, BodyKind.sub_unit) and body.parent is None:
-            out.append(Finding(shown, line, "error", "body-parent", f"{body.name}: a {body.kind.value} needs a parent", body=body.name))
+            out.append(
+                Finding(
+                    shown,
+                    line,
+                    "error",
+                    "body-parent",
+                    f"{body.name}: a {body.kind.value} needs a parent",
+                    body=body.name,
+                )
+            )
         if used is not None and body.name not in used and body.kind is not BodyKind.township_role:
-            out.append(Finding(shown, line, "info", "unused-body", f"{body.name}: no rulebook names this body", body=body.name))
+            out.append(
+                Finding(
+                    shown,
+                    line,
+                    "info",
+                    "unused-body",
+                    f"{body.name}: no rulebook names this body",
+                    body=body.name,
+                )
+            )
     return out
 
 
@@ -316,7 +383,8 @@ def _lint_rulebook_dir(directory: Path) -> tuple[list[Finding], set[str]]:
                         None,
                         "warning",
                         "seed-changed",
-                        f"seeds/{rb.source} changed since this rulebook was compiled: run `dutyroute compile`",
+                        f"seeds/{rb.source} changed since this rulebook was compiled: "
+                        "run `dutyroute compile`",
                     )
                 )
     used = {b.name for b in rb.bodies}
@@ -346,8 +414,10 @@ def _lint_seed(path: Path) -> list[Finding]:
                 f"township {parsed.jurisdiction.township!r} is not in bodies.yaml (kind: township)",
             )
         )
-    jur = parsed.jurisdiction if parsed.jurisdiction.key else Jurisdiction(
-        **{**parsed.jurisdiction.model_dump(), "key": "unknown"}
+    jur = (
+        parsed.jurisdiction
+        if parsed.jurisdiction.key
+        else Jurisdiction(**{**parsed.jurisdiction.model_dump(), "key": "unknown"})
     )
     from .rulebook import _referenced_bodies
 
@@ -400,7 +470,9 @@ def lint_path(path: str | Path | None = None) -> list[Finding]:
                 findings[:0] = lint_bodies(p / "bodies.yaml", used=used if books else None)
             if not books and not (p / "bodies.yaml").exists():
                 findings.append(
-                    Finding(_display(p), None, "error", "load", f"no rulebook ({META_FILE}) or bodies.yaml here")
+                    Finding(
+                        _display(p), None, "error", "load", f"no rulebook ({META_FILE}) or bodies.yaml here"
+                    )
                 )
     elif p.suffix in (".yaml", ".yml"):
         if p.name == "bodies.yaml":
@@ -418,7 +490,8 @@ def lint_path(path: str | Path | None = None) -> list[Finding]:
                     None,
                     "error",
                     "load",
-                    "lint checks a rulebook directory, bodies.yaml or a list text; pass the directory holding this file",
+                    "lint checks a rulebook directory, bodies.yaml or a list text; "
+                    "pass the directory holding this file",
                 )
             )
     else:

@@ -93,7 +93,9 @@ def read_yaml(path: str | Path) -> tuple[Any, str]:
         if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             context = f"{exc.context} (started at line {exc.context_mark.line + 1})"
         what = " ".join(str(s) for s in (context, exc.problem) if s)
-        raise RuleFileError(f"YAML syntax error: {what}; fix the file's syntax", path=path, line=line) from None
+        raise RuleFileError(
+            f"YAML syntax error: {what}; fix the file's syntax", path=path, line=line
+        ) from None
     except yaml.YAMLError as exc:
         raise RuleFileError(f"YAML error: {exc}", path=path) from None
 
@@ -210,12 +212,19 @@ def load_roles(path: str | Path, registry: BodyRegistry) -> RoleTable:
     for section in ("by_category", "matters"):
         entries = data.get(section) or {}
         if not isinstance(entries, dict):
-            raise RuleFileError(f"'{section}:' must be a mapping", path=path, line=yaml_line(path, (section,)))
+            raise RuleFileError(
+                f"'{section}:' must be a mapping", path=path, line=yaml_line(path, (section,))
+            )
         for key, entry in entries.items():
             where = (section, key)
-            if not isinstance(entry, dict) or not entry.get("role") or not str(entry.get("reason", "")).strip():
+            if (
+                not isinstance(entry, dict)
+                or not entry.get("role")
+                or not str(entry.get("reason", "")).strip()
+            ):
                 raise RuleFileError(
-                    f"{section}.{key}: expected {{role: <township role>, reason: <why>}}; every role needs a reason",
+                    f"{section}.{key}: expected {{role: <township role>, reason: <why>}}; "
+                    "every role needs a reason",
                     path=path,
                     line=yaml_line(path, where),
                 )
@@ -223,7 +232,11 @@ def load_roles(path: str | Path, registry: BodyRegistry) -> RoleTable:
             body = registry.get(role) or (registry.by_id(role) if registry.has_id(role) else None)
             if body is None:
                 raise UnknownBodyError(
-                    role, registry.suggest(role), path=path, line=yaml_line(path, where), context=f"{section}.{key}"
+                    role,
+                    registry.suggest(role),
+                    path=path,
+                    line=yaml_line(path, where),
+                    context=f"{section}.{key}",
                 )
             if body.kind is not BodyKind.township_role:
                 raise RuleFileError(
@@ -254,7 +267,9 @@ def _entry_lines(text: str) -> dict[tuple[str, str], int]:
 
 
 # ── compile ──────────────────────────────────────────────────────────────────────────────────
-def _referenced_bodies(matters: list[Matter], registry: BodyRegistry, township: Body | None) -> tuple[Body, ...]:
+def _referenced_bodies(
+    matters: list[Matter], registry: BodyRegistry, township: Body | None
+) -> tuple[Body, ...]:
     """Bodies of a rulebook, in bodies.yaml order: the township and all its roles, every body and
     unit the matters name, and their parents."""
     ids: set[str] = set()
@@ -394,7 +409,8 @@ def _list_file_text(rb: Rulebook, kind: ListKind) -> str:
     title = rb.list_titles.get(kind, "")
     head = (
         f"# {title or kind.label}\n"
-        f"# Compiled by `dutyroute compile` from seeds/{rb.source}: edit the seed and recompile, not this file.\n"
+        f"# Compiled by `dutyroute compile` from seeds/{rb.source}:\n"
+        "# edit the seed (or bodies.yaml) and recompile, not this file.\n"
         "# One block per matter; source_line is the row's line in the seed.\n"
     )
     parts = [head, _dump({"list": kind.value, "title": title}), "matters:\n"]
@@ -417,7 +433,8 @@ def _meta_text(rb: Rulebook, bodies_ref: str) -> str:
     }
     head = (
         f"# Rulebook of {rb.jurisdiction.city}{rb.jurisdiction.county}{rb.jurisdiction.township}: metadata.\n"
-        "# hash: content hash of the rulebook as loaded (lists + roles + bodies); every decision reports it.\n"
+        "# hash: content hash of the rulebook as loaded (lists + roles + bodies);\n"
+        "# every decision reports it.\n"
         "# Written by `dutyroute compile`; province and effective_date are kept across recompiles.\n"
     )
     return head + _dump(meta)
@@ -522,7 +539,12 @@ def export_dict(rb: Rulebook) -> dict[str, Any]:
     names = {b.id: b.name for b in rb.bodies}
 
     def block(b: DutyBlock) -> dict[str, Any]:
-        return {"body": b.body, "unit": b.unit, "as_written": b.as_written or b.body, "clauses": list(b.clauses)}
+        return {
+            "body": b.body,
+            "unit": b.unit,
+            "as_written": b.as_written or b.body,
+            "clauses": list(b.clauses),
+        }
 
     return {
         "jurisdiction": rb.jurisdiction.model_dump(mode="json"),
@@ -592,12 +614,12 @@ def _validation_error(exc: Exception, path: Path, keys: tuple[Any, ...], what: s
     return RuleFileError(f"{what}: {field}: {err['msg']}{more}", path=path, line=line)
 
 
-def _canonical(
-    name: str, registry: BodyRegistry, path: Path, keys: tuple[Any, ...], context: str
-) -> str:
+def _canonical(name: str, registry: BodyRegistry, path: Path, keys: tuple[Any, ...], context: str) -> str:
     body = registry.get(name)
     if body is None:
-        raise UnknownBodyError(name, registry.suggest(name), path=path, line=yaml_line(path, keys), context=context)
+        raise UnknownBodyError(
+            name, registry.suggest(name), path=path, line=yaml_line(path, keys), context=context
+        )
     return body.name
 
 
@@ -606,7 +628,9 @@ def _load_list(path: Path, kind: ListKind, registry: BodyRegistry) -> tuple[str,
 
     data, _text = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("matters"), list):
-        raise RuleFileError("expected a mapping with 'list:', 'title:' and a 'matters:' list", path=path, line=1)
+        raise RuleFileError(
+            "expected a mapping with 'list:', 'title:' and a 'matters:' list", path=path, line=1
+        )
     if data.get("list") != kind.value:
         raise RuleFileError(
             f"list: {data.get('list')!r}, expected {kind.value!r} for {path.name}",
@@ -623,7 +647,9 @@ def _load_list(path: Path, kind: ListKind, registry: BodyRegistry) -> tuple[str,
         entry["list"] = kind.value
         if "listed_departments" in entry and isinstance(entry["listed_departments"], list):
             entry["listed_departments"] = tuple(
-                _canonical(str(n), registry, path, (*keys, "listed_departments", j), f"{mid} listed_departments")
+                _canonical(
+                    str(n), registry, path, (*keys, "listed_departments", j), f"{mid} listed_departments"
+                )
                 for j, n in enumerate(entry["listed_departments"])
             )
         for field in ("departments", "receivers"):
@@ -638,7 +664,11 @@ def _load_list(path: Path, kind: ListKind, registry: BodyRegistry) -> tuple[str,
                         )
                         if block.get("unit"):
                             block["unit"] = _canonical(
-                                str(block["unit"]), registry, path, (*keys, field, j, "unit"), f"{mid} {field}"
+                                str(block["unit"]),
+                                registry,
+                                path,
+                                (*keys, field, j, "unit"),
+                                f"{mid} {field}",
                             )
                         if isinstance(block.get("clauses"), list):
                             block["clauses"] = tuple(block["clauses"])

@@ -56,11 +56,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command("compile")
     def compile_(
-        seed: Annotated[Path, typer.Argument(help="The official list text (tab-separated export of the three lists).")],
-        out: Annotated[Path, typer.Option("-o", "--out", help="Rulebook directory to write, e.g. rules/xiaojingzhuang/.")],
+        seed: Annotated[
+            Path, typer.Argument(help="The official list text (tab-separated export of the three lists).")
+        ],
+        out: Annotated[
+            Path, typer.Option("-o", "--out", help="Rulebook directory to write, e.g. rules/xiaojingzhuang/.")
+        ],
         township: Annotated[
             Optional[str],  # noqa: UP045
-            typer.Option(help="Township the lists must belong to, e.g. 小京庄乡 (checked against the titles)."),
+            typer.Option(
+                help="Township the lists must belong to, e.g. 小京庄乡 (checked against the titles)."
+            ),
         ] = None,
         province: Annotated[
             Optional[str],  # noqa: UP045
@@ -72,7 +78,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         bodies: Annotated[
             Optional[Path],  # noqa: UP045
-            typer.Option(help="bodies.yaml to resolve names with; default: OUT/../bodies.yaml, else the bundled one."),
+            typer.Option(
+                help="bodies.yaml to resolve names with; default: OUT/../bodies.yaml, else the bundled one."
+            ),
         ] = None,
     ) -> None:
         """Compile an official list text into a rulebook directory (reviewable YAML).
@@ -107,14 +115,17 @@ def register(app: typer.Typer) -> None:
         counts = rb.counts()
         typer.echo(
             f"{rb.jurisdiction.township}: {sum(counts.values())} matters "
-            f"({counts['basic']} basic, {counts['cooperative']} cooperative, {counts['reclaimed']} reclaimed), "
+            f"({counts['basic']} basic, {counts['cooperative']} cooperative, "
+            f"{counts['reclaimed']} reclaimed), "
             f"{len(rb.bodies)} bodies, hash {rb.hash}"
         )
 
     @app.command()
     def export(
         rules: RulesOption = None,
-        format: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")] = ExportFormat.json,
+        format: Annotated[
+            ExportFormat, typer.Option("--format", "-f", help="Output format.")
+        ] = ExportFormat.json,
         out: Annotated[
             Optional[Path],  # noqa: UP045
             typer.Option("-o", "--out", help="Write to this file instead of stdout."),
@@ -134,12 +145,19 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def schema(
-        model: Annotated[SchemaModel, typer.Option("--model", "-m", help="Which model.")] = SchemaModel.rulebook,
+        model: Annotated[
+            SchemaModel, typer.Option("--model", "-m", help="Which model.")
+        ] = SchemaModel.rulebook,
     ) -> None:
         """Print the JSON Schema (draft 2020-12) of the rulebook models (pydantic)."""
         from ..models import Body, Matter, Rulebook
 
-        cls = {"rulebook": Rulebook, "matter": Matter, "body": Body}[model.value]
+        models: dict[str, type[Rulebook] | type[Matter] | type[Body]] = {
+            "rulebook": Rulebook,
+            "matter": Matter,
+            "body": Body,
+        }
+        cls = models[model.value]
         sch = cls.model_json_schema(mode="serialization")
         sch.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
         typer.echo(json.dumps(sch, ensure_ascii=False, indent=2))
@@ -149,7 +167,8 @@ def register(app: typer.Typer) -> None:
         path: Annotated[
             Optional[Path],  # noqa: UP045
             typer.Argument(
-                help="Rulebook directory, rules/ directory, bodies.yaml or list text; default: the bundled rules/.",
+                help="Rulebook directory, rules/ directory, bodies.yaml or list text "
+                "(default: the bundled rules/).",
                 show_default=False,
             ),
         ] = None,

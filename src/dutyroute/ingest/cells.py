@@ -118,7 +118,9 @@ class Block:
     clauses: list[str] = field(default_factory=list)
 
 
-def _header_bodies(name: str, registry: BodyRegistry, *, path: str, line: int, context: str) -> list[Body] | None:
+def _header_bodies(
+    name: str, registry: BodyRegistry, *, path: str, line: int, context: str
+) -> list[Body] | None:
     """Bodies a header candidate names, None if it is a clause label, error if it is a misspelt body."""
     parts = [p for p in name.split("、") if p]
     found = [registry.get(p) for p in parts]
@@ -126,7 +128,7 @@ def _header_bodies(name: str, registry: BodyRegistry, *, path: str, line: int, c
         return [b for b in found if b is not None]
     if any(looks_like_body(p) for p in parts):
         # Reads like a body but is not one: a misspelling, or a body missing from bodies.yaml.
-        bad = next(p for p, b in zip(parts, found) if b is None)
+        bad = next(p for p, b in zip(parts, found, strict=True) if b is None)
         registry.resolve(bad, path=path, line=line, context=context)
     return None
 
@@ -195,7 +197,8 @@ def split_receiver_blocks(
     labels = list(_RECEIVER_LABEL.finditer(text))
     if not labels:
         raise ListFormatError(
-            f"{context}: expected '承接部门：<department> 履职方式：<clauses>' in the cell, found {_preview(text)!r}",
+            f"{context}: expected '承接部门：<department> 履职方式：<clauses>' in the cell, "
+            f"found {_preview(text)!r}",
             path=path,
             line=line,
         )

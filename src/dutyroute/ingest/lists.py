@@ -47,7 +47,9 @@ _LABEL_TO_KEY = {label: key for key, labels in COLUMNS.items() for label in labe
 # which columns each list needs (alternatives as tuples of column sets)
 _REQUIRED: dict[ListKind, tuple[frozenset[str], ...]] = {
     ListKind.basic: (frozenset({"seq", "title"}),),
-    ListKind.cooperative: (frozenset({"seq", "title", "departments", "department_duties", "township_duties"}),),
+    ListKind.cooperative: (
+        frozenset({"seq", "title", "departments", "department_duties", "township_duties"}),
+    ),
     ListKind.reclaimed: (
         frozenset({"seq", "title", "receivers_and_method"}),
         frozenset({"seq", "title", "receivers", "method"}),
@@ -58,7 +60,9 @@ _ALLOWED: dict[ListKind, frozenset[str]] = {
     ListKind.cooperative: frozenset(
         {"seq", "category", "title", "departments", "department_duties", "township_duties"}
     ),
-    ListKind.reclaimed: frozenset({"seq", "category", "title", "receivers_and_method", "receivers", "method"}),
+    ListKind.reclaimed: frozenset(
+        {"seq", "category", "title", "receivers_and_method", "receivers", "method"}
+    ),
 }
 # list title suffixes → kind (longest first)
 _TITLE_SUFFIXES: tuple[tuple[str, ListKind], ...] = (
@@ -124,9 +128,7 @@ def _title_kind(text: str) -> tuple[ListKind, str] | None:
 
 
 def _expected(kind: ListKind) -> str:
-    return " / ".join(
-        "(" + ", ".join(COLUMNS[k][0] for k in _order(cols)) + ")" for cols in _REQUIRED[kind]
-    )
+    return " / ".join("(" + ", ".join(COLUMNS[k][0] for k in _order(cols)) + ")" for cols in _REQUIRED[kind])
 
 
 def _order(cols: frozenset[str]) -> list[str]:
@@ -147,12 +149,15 @@ def _parse_header(cells: list[str], section: _Section, *, path: str, line: int) 
             )
         if key not in _ALLOWED[section.kind]:
             raise ListFormatError(
-                f"column {cell.strip()!r} does not belong in a {section.kind.label}; expected {_expected(section.kind)}",
+                f"column {cell.strip()!r} does not belong in a {section.kind.label}; "
+                f"expected {_expected(section.kind)}",
                 path=path,
                 line=line,
             )
         if key in keys:
-            raise ListFormatError(f"column {cell.strip()!r} appears twice in the header", path=path, line=line)
+            raise ListFormatError(
+                f"column {cell.strip()!r} appears twice in the header", path=path, line=line
+            )
         keys.append(key)
     present = set(keys)
     if not any(req <= present for req in _REQUIRED[section.kind]):
@@ -198,7 +203,9 @@ class _Parser:
         ):
             name, _unit, _ = self._names(spelling, body)
             if name in listed:
-                self.note(line, "warning", "listed-twice", f"{mid}: {name} is listed twice in 对应上级部门", mid)
+                self.note(
+                    line, "warning", "listed-twice", f"{mid}: {name} is listed twice in 对应上级部门", mid
+                )
                 continue
             listed.append(name)
         blocks = split_blocks(
@@ -222,7 +229,8 @@ class _Parser:
                     line,
                     "info",
                     "no-header",
-                    f"{mid}: duty text has no department header; given to the only listed department {listed[0]}",
+                    f"{mid}: duty text has no department header; "
+                    f"given to the only listed department {listed[0]}",
                     mid,
                 )
                 return [DutyBlock(body=listed[0], clauses=tuple(block.clauses))]
@@ -234,8 +242,8 @@ class _Parser:
                 line=line,
             )
         out = []
-        parts = block.header.split("、")
-        for spelling, body in zip(parts, block.bodies):
+        parts = [p for p in block.header.split("、") if p]
+        for spelling, body in zip(parts, block.bodies, strict=True):
             name, unit, as_written = self._names(spelling, body)
             out.append(DutyBlock(body=name, clauses=tuple(block.clauses), as_written=as_written, unit=unit))
         return out
@@ -248,7 +256,13 @@ class _Parser:
             if seen is None:
                 merged[block.body] = block
                 continue
-            self.note(line, "warning", "header-twice", f"{mid}: {block.body} has two duty blocks; clauses joined", mid)
+            self.note(
+                line,
+                "warning",
+                "header-twice",
+                f"{mid}: {block.body} has two duty blocks; clauses joined",
+                mid,
+            )
             merged[block.body] = seen.model_copy(update={"clauses": seen.clauses + block.clauses})
         return list(merged.values())
 
@@ -264,19 +278,28 @@ class _Parser:
                         line,
                         "info",
                         "no-method-label",
-                        f"{mid}: block for {rb.names} has no '履职方式：' label; the text after the name is its clauses",
+                        f"{mid}: block for {rb.names} has no '履职方式：' label; "
+                        "the text after the name is its clauses",
                         mid,
                     )
-                for spelling, body in self.registry.resolve_parts(rb.names, path=self.path, line=line, context=ctx):
+                for spelling, body in self.registry.resolve_parts(
+                    rb.names, path=self.path, line=line, context=ctx
+                ):
                     name, unit, as_written = self._names(spelling, body)
-                    blocks.append(DutyBlock(body=name, clauses=tuple(rb.clauses), as_written=as_written, unit=unit))
+                    blocks.append(
+                        DutyBlock(body=name, clauses=tuple(rb.clauses), as_written=as_written, unit=unit)
+                    )
         else:
             parts = self.registry.resolve_parts(row["receivers"], path=self.path, line=line, context=ctx)
             receivers = [self._names(spelling, body) for spelling, body in parts]
-            duty = split_blocks(row["method"], self.registry, path=self.path, line=line, context=f"{mid} 工作方式")
+            duty = split_blocks(
+                row["method"], self.registry, path=self.path, line=line, context=f"{mid} 工作方式"
+            )
             if len(duty) == 1 and not duty[0].bodies:  # one text shared by every receiver
                 for name, unit, as_written in receivers:
-                    blocks.append(DutyBlock(body=name, clauses=tuple(duty[0].clauses), as_written=as_written, unit=unit))
+                    blocks.append(
+                        DutyBlock(body=name, clauses=tuple(duty[0].clauses), as_written=as_written, unit=unit)
+                    )
             else:
                 for block in duty:
                     blocks.extend(self._duty_blocks(mid, block, [r[0] for r in receivers], line))
@@ -345,7 +368,9 @@ def parse_lists(
             kind, prefix = found
             if kind in sections:
                 raise ListFormatError(
-                    f"{kind.label} appears twice (first at line {sections[kind].line})", path=spath, line=number
+                    f"{kind.label} appears twice (first at line {sections[kind].line})",
+                    path=spath,
+                    line=number,
                 )
             if place is None:
                 place = (prefix, number)
@@ -394,7 +419,7 @@ def parse_lists(
                 path=spath,
                 line=number,
             )
-        row = {key: cell for key, cell in zip(columns, cells)}
+        row = {key: cell for key, cell in zip(columns, cells, strict=True)}
         seq_text = row["seq"].strip()
         if not seq_text.isdigit() or int(seq_text) < 1:
             raise ListFormatError(
@@ -416,7 +441,8 @@ def parse_lists(
                 number,
                 "warning",
                 "numbering-gap",
-                f"{mid}: 序号 jumps from {section.last_seq} to {seq}; items {section.last_seq + 1}–{seq - 1} are missing",
+                f"{mid}: 序号 jumps from {section.last_seq} to {seq}; "
+                f"items {section.last_seq + 1}–{seq - 1} are missing",
                 mid,
             )
         section.last_seq = seq
@@ -471,7 +497,8 @@ def _jurisdiction(prefix: str, registry: BodyRegistry, *, path: str, line: int) 
     m = _PLACE.match(prefix)
     if m is None or not m["township"]:
         raise ListFormatError(
-            f"cannot read a township from the list title prefix {prefix!r}; expected e.g. '大同市左云县小京庄乡'",
+            f"cannot read a township from the list title prefix {prefix!r}; "
+            "expected e.g. '大同市左云县小京庄乡'",
             path=path,
             line=line,
         )

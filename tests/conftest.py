@@ -1,0 +1,24 @@
+"""Shared fixtures: the bundled bodies and the parsed seed (parsed once per session)."""
+
+from __future__ import annotations
+
+import pytest
+from listkit import SEED
+
+from dutyroute.bodies import BodyRegistry, load_bodies
+from dutyroute.ingest import ParsedLists, read_lists
+
+
+@pytest.fixture(scope="session")
+def registry() -> BodyRegistry:
+    return load_bodies()
+
+
+@pytest.fixture(scope="session")
+def parsed(registry: BodyRegistry) -> ParsedLists:
+    return read_lists(SEED, registry=registry)
+
+
+@pytest.fixture(scope="session")
+def matters(parsed: ParsedLists) -> dict:
+    return {m.id: m for m in parsed.matters}

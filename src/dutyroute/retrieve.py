@@ -184,8 +184,13 @@ class MatterIndex:
             out.extend(self._concept_terms.get(e, ()))
         return out
 
-    def score(self, text: str, entries: Sequence[str]) -> list[Candidate]:
+    def score(
+        self, text: str, entries: Sequence[str], boosts: dict[str, float] | None = None
+    ) -> list[Candidate]:
         """Every matter with a positive score for normalised ``text`` and fired lexicon ``entries``, best first.
+
+        ``boosts`` multiplies the concept credit of some entries (the router boosts entries said in
+        the clause that states the caller's request, see :data:`dutyroute.router.ASK_BOOST`).
 
         Ties break by list order (basic before cooperative before reclaimed, then 序号), so the
         ranking is deterministic.
@@ -199,8 +204,9 @@ class MatterIndex:
         conc = np.zeros(len(self.matters), dtype=np.float64)
         credited: dict[int, list[str]] = defaultdict(list)
         for e in dict.fromkeys(entries):
+            k = boosts.get(e, 1.0) if boosts else 1.0
             for p, credit in self.concept_postings.get(e, ()):
-                conc[p] += credit
+                conc[p] += credit * k
                 credited[p].append(e)
         total = bm + conc
         order = sorted(
@@ -226,21 +232,21 @@ class MatterIndex:
         return out
 
     def block_scores(self, matter_id: str, text: str, terms: Sequence[str] = ()) -> list[tuple[BlockRef, float]]:
-        """Each department / receiver block of the matter scored like :meth:`clause_scores`, summed
-        over the block's clauses and divided by sqrt(number of clauses) so long blocks do not win by length."""
+        """Each department / receiver block of the matter scored by its best clause (as in
+        :meth:`clause_scores`), so a long block does not win by length nor lose by it."""
         grams = set(char_ngrams(text))
         norm_terms = [normalize(t) for t in terms]
         out = []
         for blk in self.blocks[matter_id]:
             if blk.field == "township":
                 continue
-            total = 0.0
+            best = 0.0
             for c in blk.clauses:
                 cn = normalize(c)
-                cg = set(char_ngrams(cn))
-                total += sum(self._idf.get(g, 0.0) for g in grams & cg)
-                total += sum(2 * self._idf.get(t[:2], 1.0) for t in norm_terms if t and t in cn)
-            out.append((blk, total / math.sqrt(max(1, len(blk.clauses)))))
+                s = sum(self._idf.get(g, 0.0) for g in grams & set(char_ngrams(cn)))
+                s += sum(2 * self._idf.get(t[:2], 1.0) for t in norm_terms if t and t in cn)
+                best = max(best, s)
+            out.append((blk, best))
         return out
 
     def kind(self, matter_id: str) -> ListKind:

@@ -67,6 +67,10 @@ this fraction of the top candidate's score."""
 DEPARTMENT_MARGIN = 1.25
 """A non-lead department acts only when its clauses score this many times the lead's (plus 2)."""
 CONFIDENCE_SCALE = 60.0
+ASK_BOOST = 1.5
+"""Concept credit multiplier for lexicon entries said in a clause that states the caller's request
+(a clause holding one of the lexicon's ``asks`` markers: 申请, 想办, 咨询, 能否 …). "想申请救助"
+says what is wanted; the fire that caused the hardship is background."""
 """Score at which the strength part of the confidence reaches 1 - 1/e."""
 
 
@@ -82,6 +86,7 @@ class _Work:
     cands: list[Candidate]
     acting: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fired: list[RuleFiring] = field(default_factory=list)
+    outside: str | None = None  # id of a rule that declared the text outside the lists
 
 
 class Router:
@@ -135,6 +140,8 @@ class Router:
         self._matcher = PhraseMatcher(phrases)
         framing = sorted({normalize(f) for f in rules.framing}, key=len, reverse=True)
         self._framing = re.compile("|".join(map(re.escape, framing))) if framing else None
+        asks = sorted({normalize(a) for a in rules.asks}, key=len, reverse=True)
+        self._asks = re.compile("|".join(map(re.escape, asks))) if asks else None
         self._reasons = {e.id: e for e in rules.lexicon}
         self._bodies = {b.name: b for b in rulebook.bodies}
         self._body_by_id = {b.id: b for b in rulebook.bodies}
@@ -193,6 +200,7 @@ class Router:
         work_text = self._framing.sub("，", norm) if self._framing is not None else norm
         hits = self._matcher.find(work_text)
         entries = [h.key[1] for h in hits if h.key[0] == "lex"]
+        boosts = self._ask_boosts(work_text, hits)
         terms = {h.key[1] for h in hits if h.key[0] == "term"}
         work = _Work(
             text=work_text,
@@ -200,7 +208,7 @@ class Router:
             entries=entries,
             terms=terms,
             facts=read_facts(self.rules.facts, work_text, hits, caller),
-            cands=self._index.score(work_text, entries),
+            cands=self._index.score(work_text, entries, boosts),
         )
         term_hits = tuple(
             TermHit(entry=h.key[1], said=h.said, means=self._reasons[h.key[1]].means) for h in hits if h.key[0] == "lex"
@@ -208,7 +216,7 @@ class Router:
         self._apply_rules(work)
         top = work.cands[0] if work.cands else None
         floor = UNMATCHED_SCORE if entries else UNMATCHED_SCORE_NO_CONCEPT
-        if top is None or top.score < floor:
+        if top is None or top.score < floor or work.outside is not None:
             return self._unmatched(work, term_hits, top, floor)
         question = self._apply_contrasts(work)
         return self._decide(work, term_hits, question, max(0, int(limit)))
@@ -227,6 +235,21 @@ class Router:
                 out.append(self.route(t, facts=facts, limit=limit))
             except IncidentTextError as exc:
                 raise IncidentTextError(f"text {i}: {exc}", length=exc.length, limit=exc.limit) from exc
+        return out
+
+    def _ask_boosts(self, text: str, hits: Sequence[PhraseHit]) -> dict[str, float]:
+        if self._asks is None:
+            return {}
+        spans = []
+        for m in self._asks.finditer(text):
+            start = max(text.rfind("，", 0, m.start()), text.rfind("。", 0, m.start())) + 1
+            ends = [i for i in (text.find("，", m.end()), text.find("。", m.end())) if i >= 0]
+            spans.append((start, min(ends) if ends else len(text)))
+        out: dict[str, float] = {}
+        for a, b in spans:
+            for h in self._matcher.find(text[a:b]):
+                if h.key[0] == "lex":
+                    out[h.key[1]] = ASK_BOOST
         return out
 
     # ── rules ───────────────────────────────────────────────────────────────────────────────
@@ -253,6 +276,9 @@ class Router:
             if not self._holds(r.when, w):
                 continue
             effects = []
+            if r.unmatched:
+                w.outside = r.id
+                effects.append("unmatched")
             if r.exclude:
                 before = len(w.cands)
                 w.cands = [c for c in w.cands if c.matter.id not in r.exclude]
@@ -431,14 +457,17 @@ class Router:
         )
 
     def _unmatched(self, w: _Work, term_hits: tuple[TermHit, ...], top: Candidate | None, floor: float) -> Decision:
-        note = (
-            "no candidate matter"
-            if top is None
-            else f"best candidate {top.matter.id} scores {top.score:.1f} < {floor:g}: no list item covers the text"
-        )
+        if w.outside is not None:
+            note = f"rule {w.outside!r}: the incident is outside what these lists cover"
+            confidence = 0.9
+        elif top is None:
+            note, confidence = "no candidate matter", 1.0
+        else:
+            note = f"best candidate {top.matter.id} scores {top.score:.1f} < {floor:g}: no list item covers the text"
+            confidence = round(1 - top.score / floor, 4)
         return Decision(
             status="unmatched",
-            confidence=round(1 - (top.score / floor if top else 0.0), 4) if top else 1.0,
+            confidence=confidence,
             trace=self._trace(w, term_hits, note),
             rulebook_hash=self._hash,
         )

@@ -158,6 +158,7 @@ class Rule:
     acting: tuple[tuple[str, tuple[str, ...]], ...] = ()
     examples: tuple[Example, ...] = ()
     loc: tuple[Any, ...] = ()
+    unmatched: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,7 @@ class RuleSet:
     rulebook_key: str = ""
     paths: tuple[str, ...] = ()
     framing: tuple[str, ...] = ()
+    asks: tuple[str, ...] = ()
 
     def fact(self, name: str) -> FactSpec | None:
         """The fact spec of that name, or None."""
@@ -256,7 +258,7 @@ class RuleSet:
             for ex in holder.examples:
                 if ex.expect not in (None, "unmatched", "needs_clarification"):
                     need_matter(ex.expect, f"example of {holder.id!r}", holder.loc)
-                if ex.not_ is not None:
+                if ex.not_ not in (None, "unmatched", "needs_clarification"):
                     need_matter(ex.not_, f"example of {holder.id!r}", holder.loc)
 
 
@@ -269,11 +271,11 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     """
     d = Path(directory) if directory is not None else rules_dir()
     lex_path, facts_path, routing_path = d / "lexicon.yaml", d / "facts.yaml", d / "routing.yaml"
-    lexicon, framing = _load_lexicon(lex_path)
+    lexicon, framing, asks = _load_lexicon(lex_path)
     facts = _load_facts(facts_path)
     contrasts, rules, key = _load_routing(routing_path)
     return RuleSet(
-        lexicon, facts, contrasts, rules, key, (str(lex_path), str(facts_path), str(routing_path)), framing
+        lexicon, facts, contrasts, rules, key, (str(lex_path), str(facts_path), str(routing_path)), framing, asks
     )
 
 
@@ -331,11 +333,14 @@ def _check_keys(entry: Mapping[str, Any], allowed: set[str], path: Path, keys: t
         raise _fail(path, keys, f"{what}: unknown key(s) {', '.join(sorted(map(str, extra)))}; allowed: {', '.join(sorted(allowed))}")
 
 
-def _load_lexicon(path: Path) -> tuple[tuple[LexiconEntry, ...], tuple[str, ...]]:
+def _load_lexicon(path: Path) -> tuple[tuple[LexiconEntry, ...], tuple[str, ...], tuple[str, ...]]:
     items, path, data = _read(path, "entries")
     framing = _strs(data.get("framing"), path, ("framing",), "framing", phrases=True)
     if any("…" in f or "..." in f for f in framing):
         raise _fail(path, ("framing",), "framing phrases must be plain (no … gaps)")
+    asks = _strs(data.get("asks"), path, ("asks",), "asks", phrases=True)
+    if any("…" in f or "..." in f for f in asks):
+        raise _fail(path, ("asks",), "asks markers must be plain (no … gaps)")
     out: list[LexiconEntry] = []
     seen: set[str] = set()
     for i, e in enumerate(items):
@@ -363,7 +368,7 @@ def _load_lexicon(path: Path) -> tuple[tuple[LexiconEntry, ...], tuple[str, ...]
                 keys,
             )
         )
-    return tuple(out), framing
+    return tuple(out), framing, asks
 
 
 def _load_facts(path: Path) -> tuple[FactSpec, ...]:
@@ -518,7 +523,7 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
             raise _fail(path, keys, f"rule {i + 1} must be a mapping")
         rid = str(_need(r, "id", path, keys, f"rule {i + 1}"))
         what = f"rule {rid!r}"
-        _check_keys(r, {"id", "reason", "when", "prefer", "exclude", "boost", "acting", "examples"}, path, keys, what)
+        _check_keys(r, {"id", "reason", "when", "prefer", "exclude", "boost", "acting", "unmatched", "examples"}, path, keys, what)
         if rid in ids:
             raise _fail(path, keys, f"duplicate id {rid!r}")
         ids.add(rid)
@@ -538,9 +543,10 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
             tuple((str(m), _strs(b, path, keys, f"{what} acting")) for m, b in acting.items()),
             _examples(r.get("examples"), path, keys, what),
             keys,
+            bool(r.get("unmatched", False)),
         )
-        if not (rule.prefer or rule.exclude or rule.acting):
-            raise _fail(path, keys, f"{what} does nothing: give prefer, exclude or acting")
+        if not (rule.prefer or rule.exclude or rule.acting or rule.unmatched):
+            raise _fail(path, keys, f"{what} does nothing: give prefer, exclude, acting or unmatched")
         rules.append(rule)
     return tuple(contrasts), tuple(rules), str(data.get("rulebook", ""))
 

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from listkit import SEED, list_text
+from listkit import COOP_HEADER, SEED, list_text
 
 from dutyroute.errors import ListFormatError, UnknownBodyError
 from dutyroute.ingest import clean_text, parse_lists, split_blocks, split_clauses
@@ -455,3 +455,32 @@ def test_digits_that_are_not_clause_numbers_stay_in_the_text():
         "核查方式参照第3条",
     ]
     assert split_clauses("1. 甲 3. 不是编号； 2. 乙") == ["甲 3. 不是编号", "乙"]
+
+
+def test_section_headings_without_place_take_the_township_given(registry):
+    text = "\n".join(
+        [
+            "一、基本履职事项清单（1项）",
+            "序号\t事项名称\t具体工作事项",
+            "1\t耕地保护\t1. 开展巡查； 2. 发现问题及时上报。",
+            "二、配合履职事项",
+            "序号\t事项名称\t对应上级部门\t上级部门职责\t乡镇(镇街)配合职责",
+            "1\t噪声污染防治\t县公安局\t县公安局： 查处。\t宣传。",
+            "(三)上级部门收回事项",
+            "序号\t事项名称\t承接部门\t工作方式",
+            "1\t公益林管护\t县规划和自然资源局\t负责公益林管护。",
+        ]
+    )
+    with pytest.raises(ListFormatError, match="name no township"):
+        parse(text, registry)
+    result = parse_lists(text, registry=registry, path="lists.txt", township="小京庄乡")
+    b1, c1, r1 = result.matters
+    assert result.jurisdiction.township == "小京庄乡" and result.jurisdiction.key == "xiaojingzhuang"
+    assert b1.township_clauses == ("开展巡查", "发现问题及时上报。")  # 具体工作事项 kept as clauses
+    assert c1.township_clauses == ("宣传。",) and r1.receivers[0].body == "县规划和自然资源局"
+
+
+def test_section_heading_without_place_after_a_full_title_keeps_the_first_place(registry):
+    text = list_text(["1\t类\t甲"]) + "二、配合履职事项清单\n" + COOP_HEADER + "\n" + COOP_ROW + "\n"
+    result = parse(text, registry)
+    assert result.jurisdiction.township == "小京庄乡" and len(result.matters) == 2

@@ -57,6 +57,7 @@ def test_default_rulebook_needs_no_path(rb):
     assert rb.source == "zuoyun-xiaojingzhuang-duty-lists.txt"
     assert rb.hash.startswith("sha256:") and len(rb.hash) == 23
     assert load_rulebook() is rb  # read once per process
+    assert Rulebook.load() is rb
     assert load_rulebook(BUNDLED) == rb
 
 

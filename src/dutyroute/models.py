@@ -114,7 +114,8 @@ class Matter(_Frozen):
         listed_departments: cooperative only: canonical names in the 对应上级部门 column, in order
             (the first is the lead department, 牵头).
         departments: cooperative only: each department's duty block (上级部门职责), in list order.
-        township_clauses: cooperative only: the township's cooperating duties (乡镇配合职责).
+        township_clauses: cooperative: the township's cooperating duties (乡镇配合职责); basic: the
+            township's work items where a list has a 具体工作事项 column (empty otherwise).
         receivers: reclaimed only: each receiving department (承接部门) with its 履职方式 clauses.
         role: basic only: id of the township role that acts (from ``rules/<township>/roles.yaml``),
             or None before roles are applied.
@@ -173,6 +174,14 @@ class Rulebook(_Frozen):
     source_sha256: str = ""
     bodies: tuple[Body, ...] = ()
     matters: tuple[Matter, ...] = ()
+
+    @classmethod
+    def load(cls, path: str | None = None) -> Rulebook:
+        """Load a compiled rulebook directory (``rules/<township>/``); None: the bundled rulebook of
+        小京庄乡. Same as :func:`dutyroute.rulebook.load_rulebook`, which documents the errors."""
+        from .rulebook import load_rulebook
+
+        return load_rulebook(path)
 
     @cached_property
     def hash(self) -> str:

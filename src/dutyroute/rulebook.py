@@ -328,7 +328,7 @@ def compile_rulebook(
     from .ingest import read_lists
 
     registry = bodies if isinstance(bodies, BodyRegistry) else load_bodies(bodies)
-    parsed = read_lists(seed_path, registry=registry)
+    parsed = read_lists(seed_path, registry=registry, township=township)
     jur = parsed.jurisdiction
     if township is not None and township != jur.township:
         first = min(parsed.title_lines.values())

@@ -20,6 +20,7 @@ or without one it needs, is an error naming both.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,14 +36,32 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "seq": ("序号",),
     "category": ("事项类别", "类别"),
     "title": ("事项名称", "事项", "名称"),
+    # basic lists of some townships add the township's work under the matter: kept as its clauses
+    "content": ("具体工作事项", "具体工作内容", "工作内容", "事项内容", "具体内容", "主要内容"),
     "departments": ("对应上级部门", "上级部门", "对应县级部门", "县级部门", "牵头部门", "责任部门"),
     "department_duties": ("上级部门职责", "县级部门职责", "部门职责", "上级部门履职内容"),
-    "township_duties": ("乡镇配合职责", "乡镇（街道）配合职责", "乡镇职责", "乡镇配合内容"),
+    "township_duties": (
+        "乡镇配合职责",
+        "乡镇(街道)配合职责",
+        "乡镇(镇街)配合职责",
+        "镇街配合职责",
+        "街道配合职责",
+        "镇配合职责",
+        "乡镇职责",
+        "乡镇配合内容",
+    ),
     "receivers_and_method": ("承接部门及工作方式", "承接部门及履职方式"),
     "receivers": ("承接部门", "承接单位"),
     "method": ("工作方式", "履职方式"),
 }
-_LABEL_TO_KEY = {label: key for key, labels in COLUMNS.items() for label in labels}
+
+
+def _label_key(label: str) -> str:
+    """Header label as compared: NFKC (full-width brackets → ASCII), no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", label))
+
+
+_LABEL_TO_KEY = {_label_key(label): key for key, labels in COLUMNS.items() for label in labels}
 
 # which columns each list needs (alternatives as tuples of column sets)
 _REQUIRED: dict[ListKind, tuple[frozenset[str], ...]] = {
@@ -56,7 +75,7 @@ _REQUIRED: dict[ListKind, tuple[frozenset[str], ...]] = {
     ),
 }
 _ALLOWED: dict[ListKind, frozenset[str]] = {
-    ListKind.basic: frozenset({"seq", "category", "title"}),
+    ListKind.basic: frozenset({"seq", "category", "title", "content"}),
     ListKind.cooperative: frozenset(
         {"seq", "category", "title", "departments", "department_duties", "township_duties"}
     ),
@@ -64,13 +83,22 @@ _ALLOWED: dict[ListKind, frozenset[str]] = {
         {"seq", "category", "title", "receivers_and_method", "receivers", "method"}
     ),
 }
-# list title suffixes → kind (longest first)
+# list title suffixes → kind (longest first); "清单" may be left off in a section heading
 _TITLE_SUFFIXES: tuple[tuple[str, ListKind], ...] = (
     ("上级部门收回事项清单", ListKind.reclaimed),
     ("基本履职事项清单", ListKind.basic),
     ("配合履职事项清单", ListKind.cooperative),
     ("收回事项清单", ListKind.reclaimed),
+    ("上级部门收回事项", ListKind.reclaimed),
+    ("基本履职事项", ListKind.basic),
+    ("配合履职事项", ListKind.cooperative),
+    ("收回事项", ListKind.reclaimed),
 )
+# "一、" "（二）" "3." before a section heading; "（111项）" "(试行)" after it
+_TITLE_NUMBER = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．])\s*"
+)
+_TITLE_NOTE = re.compile(r"\s*[（(][^（）()]*[）)]$")
 _PLACE = re.compile(
     r"^(?P<province>.+?(?:省|自治区))?(?P<city>.+?(?:市|州|盟|地区))?"
     r"(?P<county>.+?(?:县|区|旗|市))?(?P<township>.+?(?:乡|镇|街道|苏木))$"
@@ -120,10 +148,15 @@ class _Section:
 
 
 def _title_kind(text: str) -> tuple[ListKind, str] | None:
-    """(kind, place prefix) for a list title, or None."""
+    """(kind, place prefix) for a list title, or None.
+
+    ``大同市左云县小京庄乡基本履职事项清单`` → (basic, ``大同市左云县小京庄乡``);
+    ``二、配合履职事项清单（75项）`` → (cooperative, ``""``).
+    """
+    core = _TITLE_NOTE.sub("", _TITLE_NUMBER.sub("", text.strip()))
     for suffix, kind in _TITLE_SUFFIXES:
-        if text.endswith(suffix):
-            return kind, text[: -len(suffix)]
+        if core.endswith(suffix):
+            return kind, core[: -len(suffix)].strip()
     return None
 
 
@@ -138,8 +171,7 @@ def _order(cols: frozenset[str]) -> list[str]:
 def _parse_header(cells: list[str], section: _Section, *, path: str, line: int) -> list[str]:
     keys: list[str] = []
     for cell in cells:
-        label = re.sub(r"\s+", "", cell)
-        key = _LABEL_TO_KEY.get(label)
+        key = _LABEL_TO_KEY.get(_label_key(cell))
         if key is None:
             known = "、".join(COLUMNS[k][0] for k in _order(_ALLOWED[section.kind]))
             raise ListFormatError(
@@ -315,6 +347,7 @@ def parse_lists(
     *,
     registry: BodyRegistry,
     path: str | Path = "<text>",
+    township: str | None = None,
 ) -> ParsedLists:
     """Parse the text export of a township's official lists.
 
@@ -322,6 +355,8 @@ def parse_lists(
         text: the whole file, decoded.
         registry: the bodies every name must resolve to.
         path: where the text came from (for messages and ``ParsedLists.source``).
+        township: the township, for files whose titles do not name it (``二、配合履职事项清单``);
+            when the titles do name one, it must be this one.
 
     Returns:
         ParsedLists: matters in file order (ids ``B1``…, ``C1``…, ``R1``…), the title of each list,
@@ -372,7 +407,9 @@ def parse_lists(
                     path=spath,
                     line=number,
                 )
-            if place is None:
+            if not prefix:
+                pass  # a section heading without a place ("二、配合履职事项清单")
+            elif place is None:
                 place = (prefix, number)
             elif prefix != place[0]:
                 raise ListFormatError(
@@ -450,7 +487,9 @@ def parse_lists(
         if not title:
             raise ListFormatError(f"{mid}: empty 事项名称", path=spath, line=number)
         fields: dict[str, object] = {}
-        if section.kind is ListKind.cooperative:
+        if section.kind is ListKind.basic and "content" in row:
+            fields = {"township_clauses": tuple(split_clauses(clean_text(row["content"])))}
+        elif section.kind is ListKind.cooperative:
             fields = p.cooperative(mid, row, number)
         elif section.kind is ListKind.reclaimed:
             fields = p.reclaimed(mid, row, number)
@@ -475,7 +514,15 @@ def parse_lists(
     for sec in sections.values():
         if sec.columns is None or sec.last_seq == 0:
             raise ListFormatError(f"{sec.title} has no rows", path=spath, line=sec.line)
-    assert place is not None
+    first_title = min(s.line for s in sections.values())
+    if place is None:
+        if not township:
+            raise ListFormatError(
+                "the list titles name no township; pass the township (--township) it belongs to",
+                path=spath,
+                line=first_title,
+            )
+        place = (township, first_title)
     jurisdiction = _jurisdiction(place[0], registry, path=spath, line=place[1])
     township = registry.get(jurisdiction.township)
     if township is not None:
@@ -513,7 +560,9 @@ def _jurisdiction(prefix: str, registry: BodyRegistry, *, path: str, line: int) 
     )
 
 
-def read_lists(path: str | Path, *, registry: BodyRegistry | None = None) -> ParsedLists:
+def read_lists(
+    path: str | Path, *, registry: BodyRegistry | None = None, township: str | None = None
+) -> ParsedLists:
     """Read and parse a list file (UTF-8, BOM allowed).
 
     Raises:
@@ -535,4 +584,4 @@ def read_lists(path: str | Path, *, registry: BodyRegistry | None = None) -> Par
         raise ListFormatError(
             f"not UTF-8 (byte {data[exc.start]:#04x}); re-save the list as UTF-8", path=path, line=line
         ) from None
-    return parse_lists(text, registry=registry or load_bodies(), path=path)
+    return parse_lists(text, registry=registry or load_bodies(), path=path, township=township)

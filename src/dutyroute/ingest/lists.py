@@ -524,9 +524,9 @@ def parse_lists(
             )
         place = (township, first_title)
     jurisdiction = _jurisdiction(place[0], registry, path=spath, line=place[1])
-    township = registry.get(jurisdiction.township)
-    if township is not None:
-        p.use(township)
+    town = registry.get(jurisdiction.township)
+    if town is not None:
+        p.use(town)
     order = {k: i for i, k in enumerate(ListKind)}
     matters.sort(key=lambda m: (order[m.list], m.seq))
     return ParsedLists(

@@ -303,3 +303,14 @@ def test_dump_then_load_gives_the_same_rulebook(tmp_path_factory, rb):
     loaded = load_rulebook(out)
     assert loaded.matters == rb.matters
     assert loaded.jurisdiction == rb.jurisdiction and loaded.list_titles == rb.list_titles
+
+
+def test_hash_of_a_copy_is_recomputed_not_carried_over():
+    """A rulebook copied with changes reports the hash of its own content, not the original's."""
+    from dutyroute import load_rulebook
+
+    rb = load_rulebook()
+    original = rb.hash
+    smaller = rb.model_copy(update={"matters": rb.matters[:3]})
+    assert smaller.hash != original
+    assert rb.model_copy().hash == original

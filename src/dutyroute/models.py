@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from enum import Enum
 from functools import cached_property
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -192,6 +194,12 @@ class Rulebook(_Frozen):
         """
         payload = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
         return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Rulebook:
+        """A copy, as pydantic's ``model_copy``; the cached :attr:`hash` is dropped so it is recomputed."""
+        copy = super().model_copy(update=update, deep=deep)
+        copy.__dict__.pop("hash", None)
+        return copy
 
     def matter(self, matter_id: str) -> Matter:
         """The matter with this id (``C40``).

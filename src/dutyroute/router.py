@@ -305,13 +305,8 @@ class Router:
         for _ in range(len(self._contrasts)):
             if not w.cands:
                 return None
-            top = w.cands[0]
             contrast = next(
-                (
-                    c
-                    for c in self._contrasts
-                    if c.id not in done and top.matter.id in c.scope and self._holds(c.when, w)
-                ),
+                (c for c in self._contrasts if c.id not in done and self._in_play(c, w) and self._holds(c.when, w)),
                 None,
             )
             if contrast is None:
@@ -326,43 +321,57 @@ class Router:
                 return question
         return None
 
+    @staticmethod
+    def _in_play(c: Contrast, w: _Work) -> bool:
+        """A contrast applies when the top candidate is in its scope (its answers' matters and its triggers)."""
+        return w.cands[0].matter.id in c.scope
+
     def _keep(self, w: _Work, contrast: Contrast, targets: tuple[Target, ...], value: str) -> None:
         allowed = {t.matter for t in targets}
         top_score = w.cands[0].score
         kept = [c for c in w.cands if c.matter.id not in contrast.scope or c.matter.id in allowed]
-        present = {c.matter.id for c in kept}
-        if not any(t.matter in present for t in targets):
-            # the fact decides even if retrieval missed the matter: put its first target on top
-            m = self._matters[targets[0].matter]
-            kept.insert(0, Candidate(m, top_score, 0.0, 0.0, []))
-        else:
-            best = next(c for c in kept if c.matter.id in allowed)
-            best.score = max(best.score, top_score)
-        kept.sort(key=lambda c: (-round(c.score, 9), 0 if c.matter.id in allowed else 1, self._order(c.matter)))
+        by_id = {c.matter.id: c for c in kept}
+        winner = self._answer(targets, {k: c.score for k, c in by_id.items()})
+        chosen = by_id.get(winner.matter)
+        if chosen is None:
+            # the fact decides even where retrieval missed the matter
+            chosen = Candidate(self._matters[winner.matter], top_score, 0.0, 0.0, [])
+            kept.append(chosen)
+        chosen.score = max(chosen.score, top_score) + 1e-6
+        kept.sort(key=lambda c: (-round(c.score, 9), self._order(c.matter)))
         w.cands = kept
         for t in targets:
             if t.acting:
                 w.acting[t.matter] = t.acting
-        w.fired.append(RuleFiring(rule=contrast.id, effect=f"{contrast.fact}={value}: keep {','.join(sorted(allowed))}"))
+        w.fired.append(
+            RuleFiring(rule=contrast.id, effect=f"{contrast.fact}={value}: {winner.matter} (keeps {','.join(sorted(allowed))})")
+        )
+
+    @staticmethod
+    def _answer(targets: tuple[Target, ...], scores: Mapping[str, float]) -> Target:
+        """The target that answers for one fact value: the best-scored, ties to the first listed."""
+        return max(enumerate(targets), key=lambda it: (scores.get(it[1].matter, 0.0), -it[0]))[1]
 
     def _question(self, w: _Work, contrast: Contrast) -> Clarification | None:
         spec = self.rules.fact(contrast.fact)
         if spec is None:
             return None
-        top = w.cands[0]
         scores = {c.matter.id: c.score for c in w.cands}
         options: list[tuple[str, Target, float]] = []
         for value, targets in contrast.routes:
-            scored = [(scores.get(t.matter, 0.0), i, t) for i, t in enumerate(targets)]
-            best_score, _, best = max(scored, key=lambda x: (x[0], -x[1]))
-            options.append((value, best, best_score))
+            best = self._answer(targets, scores)
+            options.append((value, best, max(scores.get(t.matter, 0.0) for t in targets)))
         routes = {(t.matter, self._acting_for(t, w)) for _, t, _ in options}
         if len(routes) < 2:
             return None
         if contrast.ask != "always":
-            top_routes = {(t.matter, self._acting_for(t, w)) for _, t, s in options if t.matter == top.matter.id}
-            rivals = [s for _, t, s in options if (t.matter, self._acting_for(t, w)) not in top_routes]
-            if not rivals or max(rivals) < CLARIFY_RATIO * top.score:
+            # the best in-scope candidate leads; ask only if another answer's route comes close
+            lead = next(c for c in w.cands if c.matter.id in contrast.scope)
+            lead_routes = {
+                (t.matter, self._acting_for(t, w)) for _, t, _ in options if t.matter == lead.matter.id
+            }
+            rivals = [s for _, t, s in options if (t.matter, self._acting_for(t, w)) not in lead_routes]
+            if not rivals or max(rivals) < CLARIFY_RATIO * lead.score:
                 return None
         opts = []
         for value, t, _ in options:

@@ -134,11 +134,12 @@ class Contrast:
     ask: str = "when_close"
     examples: tuple[Example, ...] = ()
     loc: tuple[Any, ...] = ()
+    triggers: tuple[str, ...] = ()
 
     @property
     def scope(self) -> frozenset[str]:
-        """Every matter the contrast's routes name."""
-        return frozenset(t.matter for _, ts in self.routes for t in ts)
+        """Every matter the contrast's routes name, plus its triggers."""
+        return frozenset(t.matter for _, ts in self.routes for t in ts) | frozenset(self.triggers)
 
     def targets(self, value: str) -> tuple[Target, ...]:
         """The targets of one answer (empty for an unknown value)."""
@@ -246,6 +247,8 @@ class RuleSet:
                 for t in targets:
                     need_matter(t.matter, where, c.loc)
                     need_bodies(t.matter, t.acting, where, c.loc)
+            for mid in c.triggers:
+                need_matter(mid, where, c.loc)
         for r in self.rules:
             where = f"rule {r.id!r}"
             need_cond(r.when, where, r.loc)
@@ -494,7 +497,7 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
             raise _fail(path, keys, f"contrast {i + 1} must be a mapping")
         cid = str(_need(c, "id", path, keys, f"contrast {i + 1}"))
         what = f"contrast {cid!r}"
-        _check_keys(c, {"id", "fact", "reason", "when", "routes", "ask", "examples"}, path, keys, what)
+        _check_keys(c, {"id", "fact", "reason", "when", "routes", "ask", "triggers", "examples"}, path, keys, what)
         if cid in ids:
             raise _fail(path, keys, f"duplicate id {cid!r}")
         ids.add(cid)
@@ -514,6 +517,7 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
                 ask,
                 _examples(c.get("examples"), path, keys, what),
                 keys,
+                _strs(c.get("triggers"), path, keys, f"{what} triggers"),
             )
         )
     rules = []

@@ -22,3 +22,11 @@ def parsed(registry: BodyRegistry) -> ParsedLists:
 @pytest.fixture(scope="session")
 def matters(parsed: ParsedLists) -> dict:
     return {m.id: m for m in parsed.matters}
+
+
+@pytest.fixture(scope="session")
+def router():  # type: ignore[no-untyped-def]
+    """The default router (bundled 小京庄乡 rulebook and rules), built once."""
+    from dutyroute.router import Router
+
+    return Router.default()

@@ -64,6 +64,9 @@ UNMATCHED_SCORE_NO_CONCEPT = 60.0
 CLARIFY_RATIO = 0.6
 """A contrast with ``ask: when_close`` asks when another answer's best candidate scores at least
 this fraction of the top candidate's score."""
+ANSWER_MARGIN = 1.25
+"""A contrast answers each fact value with its first-listed target unless another target of that
+value scores this many times more."""
 DEPARTMENT_MARGIN = 1.25
 """A non-lead department acts only when its clauses score this many times the lead's (plus 2)."""
 CONFIDENCE_SCALE = 60.0
@@ -349,8 +352,15 @@ class Router:
 
     @staticmethod
     def _answer(targets: tuple[Target, ...], scores: Mapping[str, float]) -> Target:
-        """The target that answers for one fact value: the best-scored, ties to the first listed."""
-        return max(enumerate(targets), key=lambda it: (scores.get(it[1].matter, 0.0), -it[0]))[1]
+        """The target that answers for one fact value: the first listed (the contrast's canonical
+        route for that answer), unless another of the value's targets scores more than
+        ANSWER_MARGIN times as much."""
+        best, best_score = targets[0], scores.get(targets[0].matter, 0.0)
+        for t in targets[1:]:
+            sc = scores.get(t.matter, 0.0)
+            if sc > ANSWER_MARGIN * best_score and sc > best_score:
+                best, best_score = t, sc
+        return best
 
     def _question(self, w: _Work, contrast: Contrast) -> Clarification | None:
         spec = self.rules.fact(contrast.fact)
@@ -359,8 +369,8 @@ class Router:
         scores = {c.matter.id: c.score for c in w.cands}
         options: list[tuple[str, Target, float]] = []
         for value, targets in contrast.routes:
-            best = self._answer(targets, scores)
-            options.append((value, best, max(scores.get(t.matter, 0.0) for t in targets)))
+            # a question offers each answer's canonical (first-listed) route
+            options.append((value, targets[0], max(scores.get(t.matter, 0.0) for t in targets)))
         routes = {(t.matter, self._acting_for(t, w)) for _, t, _ in options}
         if len(routes) < 2:
             return None

@@ -1,0 +1,102 @@
+"""rules/lexicon.yaml, facts.yaml, routing.yaml: they load, they agree with the lists, bad files fail clearly."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dutyroute import RuleFileError
+from dutyroute._resources import rules_dir
+from dutyroute.models import Rulebook
+from dutyroute.router import Router
+from dutyroute.rules import load_rules
+from dutyroute.text import normalize
+
+
+@pytest.fixture(scope="module")
+def rulebook(router: Router) -> Rulebook:
+    return router.rulebook
+
+
+def test_every_means_term_is_a_term_of_the_lists(rulebook: Rulebook) -> None:
+    """The lexicon maps to the lists' own words: each `means` term occurs verbatim in some matter."""
+    texts = [normalize(m.title) for m in rulebook.matters] + [normalize(c) for m in rulebook.matters for c in m.clauses()]
+    missing = [
+        (e.id, t) for e in load_rules().lexicon for t in e.means if not any(normalize(t) in x for x in texts)
+    ]
+    assert missing == []
+
+
+def test_every_lexicon_entry_has_a_reason(rulebook: Rulebook) -> None:
+    assert all(e.reason.strip() for e in load_rules().lexicon)
+
+
+def test_the_bundled_rules_check_against_the_bundled_rulebook(rulebook: Rulebook) -> None:
+    load_rules().check(rulebook)
+
+
+def test_every_fact_value_has_phrases_and_a_question() -> None:
+    for f in load_rules().facts:
+        assert f.question.endswith("？"), f.name
+        assert all(v.say or v.regex for v in f.values), f.name
+
+
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    d = tmp_path / "rules"
+    d.mkdir()
+    for name in ("lexicon.yaml", "facts.yaml", "routing.yaml"):
+        shutil.copy(rules_dir() / name, d / name)
+    return d
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_yaml_syntax_error_names_file_and_line(rules_copy: Path) -> None:
+    _edit(rules_copy / "lexicon.yaml", "- {id: weak-party-branch,", "- {id: weak-party-branch, [")
+    with pytest.raises(RuleFileError, match=r"lexicon\.yaml:\d+: YAML syntax error"):
+        load_rules(rules_copy)
+
+
+def test_unknown_matter_in_routing_is_named_with_suggestions(rules_copy: Path, rulebook: Rulebook) -> None:
+    _edit(rules_copy / "routing.yaml", "    县道: [{matter: C62,", "    县道: [{matter: C620,")
+    rules = load_rules(rules_copy)
+    with pytest.raises(RuleFileError, match=r"routing\.yaml:\d+: contrast 'road-class': unknown matter 'C620'; did you mean"):
+        rules.check(rulebook)
+
+
+def test_body_not_listed_for_the_matter_is_an_error(rules_copy: Path, rulebook: Rulebook) -> None:
+    _edit(rules_copy / "routing.yaml", "acting: {C14: [县公安局]}", "acting: {C14: [县应急管理局]}")
+    with pytest.raises(RuleFileError, match="'县应急管理局' is not listed for C14"):
+        load_rules(rules_copy).check(rulebook)
+
+
+def test_unknown_lexicon_entry_in_a_condition_is_an_error(rules_copy: Path, rulebook: Rulebook) -> None:
+    _edit(rules_copy / "routing.yaml", "entries_any: [bbq-fumes]", "entries_any: [bbq-fume]")
+    with pytest.raises(RuleFileError, match="unknown lexicon entry 'bbq-fume'; did you mean 'bbq-fumes'"):
+        load_rules(rules_copy).check(rulebook)
+
+
+def test_duplicate_lexicon_id_is_an_error(rules_copy: Path) -> None:
+    _edit(rules_copy / "lexicon.yaml", "- {id: party-member,", "- {id: weak-party-branch,")
+    with pytest.raises(RuleFileError, match=r"lexicon\.yaml:\d+: duplicate lexicon id 'weak-party-branch'"):
+        load_rules(rules_copy)
+
+
+def test_unknown_key_is_an_error(rules_copy: Path) -> None:
+    _edit(rules_copy / "routing.yaml", "  prefer: [C36]\n", "  prefr: [C36]\n")
+    with pytest.raises(RuleFileError, match="unknown key\\(s\\) prefr"):
+        load_rules(rules_copy)
+
+
+def test_routing_for_another_township_is_left_out_with_a_warning(rules_copy: Path, rulebook: Rulebook) -> None:
+    _edit(rules_copy / "routing.yaml", "rulebook: xiaojingzhuang", "rulebook: someothertownship")
+    r = Router(rulebook, load_rules(rules_copy))
+    assert any("someothertownship" in w for w in r.warnings)
+    assert r.route("村西头有人在自家地里烧麦秸").matter == "B96"  # lexicon and facts still apply

@@ -53,6 +53,7 @@ class PhraseHit:
     phrase: str
     said: str
     start: int
+    starts: tuple[int, ...] = ()  # every start position of this key's phrases (first phrase found)
 
 
 class PhraseMatcher:
@@ -86,10 +87,11 @@ class PhraseMatcher:
         return self._count
 
     def find(self, text: str) -> list[PhraseHit]:
-        """Every key with at least one phrase in ``text`` (normalised), once per key, in key order of first hit.
+        """Every key with at least one phrase in ``text`` (normalised), once per key, in order of first hit.
 
         Returns:
-            One :class:`PhraseHit` per key found.
+            One :class:`PhraseHit` per key found: the earliest match (``said``, ``start``) and the
+            start of every match of any of the key's phrases (``starts``).
         """
         if not self._atoms or not text:
             return []
@@ -97,25 +99,31 @@ class PhraseMatcher:
         for end, (idx, length) in self._automaton.iter(text):
             occ[idx].append(end - length + 1)
         hits: dict[Hashable, PhraseHit] = {}
+        more: dict[Hashable, list[int]] = defaultdict(list)
         for idx in sorted(occ, key=lambda i: occ[i][0]):
             for key, phrase, parts in self._by_first.get(idx, ()):
-                if key in hits:
-                    continue
                 if len(parts) == 1:
-                    start = occ[idx][0]
-                    hits[key] = PhraseHit(key, phrase, parts[0], start)
+                    spans = [(s, s + len(parts[0])) for s in occ[idx]]
+                else:
+                    spans = self._gapped(text, parts, occ)
+                if not spans:
                     continue
-                span = self._gapped(text, parts, occ)
-                if span is not None:
-                    hits[key] = PhraseHit(key, phrase, text[span[0] : span[1]], span[0])
-        return sorted(hits.values(), key=lambda h: h.start)
+                more[key].extend(s for s, _ in spans)
+                if key not in hits or spans[0][0] < hits[key].start:
+                    s0, e0 = spans[0]
+                    hits[key] = PhraseHit(key, phrase, text[s0:e0], s0)
+        return sorted(
+            (PhraseHit(h.key, h.phrase, h.said, h.start, tuple(sorted(set(more[h.key])))) for h in hits.values()),
+            key=lambda h: h.start,
+        )
 
     def _gapped(
         self, text: str, parts: tuple[str, ...], occ: dict[int, list[int]]
-    ) -> tuple[int, int] | None:
+    ) -> list[tuple[int, int]]:
         starts = [occ.get(self._atoms[p]) for p in parts]
         if any(s is None for s in starts):
-            return None
+            return []
+        out = []
         for s0 in starts[0]:  # type: ignore[union-attr]
             end = s0 + len(parts[0])
             ok = True
@@ -133,5 +141,5 @@ class PhraseMatcher:
                     break
                 end = nxt + len(part)
             if ok:
-                return s0, end
-        return None
+                out.append((s0, end))
+        return out

@@ -54,6 +54,7 @@ __all__ = [
     "Candidate",
     "ClauseRef",
     "MatterIndex",
+    "Query",
 ]
 
 TITLE_WEIGHT = 1.5
@@ -85,6 +86,18 @@ class ClauseRef:
     body: str
     text: str  # as written
     norm: str
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A prepared query: the normalised text, the lexicon entries it fired (with request-clause
+    boosts), its distinct bigrams and the expanded list terms (normalised)."""
+
+    text: str
+    entries: tuple[str, ...]
+    boosts: dict[str, float]
+    grams: frozenset[str]
+    terms: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -137,8 +150,22 @@ class MatterIndex:
             self.clauses[m.id] = tuple(clauses)
             title_docs.append(char_ngrams(clauses[0].norm) or ["∅"])
             body_docs.append([g for c in clauses for g in char_ngrams(c.norm)] or ["∅"])
-        self._title = _bm25(title_docs)
-        self._body = _bm25(body_docs)
+        title = _bm25(title_docs)
+        body = _bm25(body_docs)
+        # One dense (vocabulary × matters) table of BM25 term weights, title weighted: a query is
+        # then one fancy-index sum. bm25s computes the weights (idf, length normalisation); the
+        # table (~6k bigrams × 237 matters, float32) costs a few MB and makes scoring ~20 µs.
+        vocab = sorted(set(title.vocab_dict) | set(body.vocab_dict))
+        self._vocab = {t: i for i, t in enumerate(vocab)}
+        self._weights = np.zeros((len(vocab), len(self.matters)), dtype=np.float32)
+        for index, factor in ((title, TITLE_WEIGHT), (body, 1.0)):
+            data, indices, indptr = (index.scores[k] for k in ("data", "indices", "indptr"))
+            for token, tid in index.vocab_dict.items():
+                if tid + 1 >= len(indptr):  # bm25s's empty placeholder token has no postings
+                    continue
+                row = self._weights[self._vocab[token]]
+                lo, hi = indptr[tid], indptr[tid + 1]
+                row[indices[lo:hi]] += factor * data[lo:hi]
         # bigram idf over matters, for clause ranking
         df: dict[str, int] = defaultdict(int)
         for doc in body_docs:
@@ -148,6 +175,13 @@ class MatterIndex:
         self._idf = {g: math.log(1 + n / d) for g, d in df.items()}
         self._clause_grams = {
             m.id: tuple(frozenset(char_ngrams(c.norm)) for c in self.clauses[m.id]) for m in self.matters
+        }
+        self._block_clauses = {
+            m.id: tuple(
+                tuple((normalize(c), frozenset(char_ngrams(normalize(c)))) for c in blk.clauses)
+                for blk in self.blocks[m.id]
+            )
+            for m in self.matters
         }
         # concepts: entry -> [(matter position, credit)]
         self.concept_postings: dict[str, tuple[tuple[int, float], ...]] = {}
@@ -175,6 +209,10 @@ class MatterIndex:
                         best[p] = credit
             self.concept_postings[entry_id] = tuple(sorted(best.items()))
         self._concept_terms = {e: terms for e, (_, terms) in concepts.items()}
+        self._expansion_grams = {
+            e: frozenset(g for t in terms for g in char_ngrams(normalize(t))) for e, terms in self._concept_terms.items()
+        }
+        self._expansion_norm = {e: tuple(normalize(t) for t in terms) for e, terms in self._concept_terms.items()}
 
     # ── scoring ────────────────────────────────────────────────────────────────────────────
     def expansion(self, entries: Sequence[str]) -> list[str]:
@@ -184,70 +222,74 @@ class MatterIndex:
             out.extend(self._concept_terms.get(e, ()))
         return out
 
-    def score(
-        self, text: str, entries: Sequence[str], boosts: dict[str, float] | None = None
-    ) -> list[Candidate]:
-        """Every matter with a positive score for normalised ``text`` and fired lexicon ``entries``, best first.
+    def query(self, text: str, entries: Sequence[str], boosts: dict[str, float] | None = None) -> Query:
+        """Prepare normalised ``text`` and the lexicon ``entries`` it fired for scoring (done once per route).
 
         ``boosts`` multiplies the concept credit of some entries (the router boosts entries said in
         the clause that states the caller's request, see :data:`dutyroute.router.ASK_BOOST`).
+        """
+        entries = tuple(dict.fromkeys(entries))
+        grams = frozenset(char_ngrams(text))
+        terms: list[str] = []
+        for e in entries:
+            terms.extend(self._expansion_norm.get(e, ()))
+        return Query(text, entries, dict(boosts or {}), grams, tuple(dict.fromkeys(t for t in terms if t)))
+
+    def score(self, q: Query, limit: int = 40) -> list[Candidate]:
+        """The best ``limit`` matters with a positive score for a query, best first.
 
         Ties break by list order (basic before cooperative before reclaimed, then 序号), so the
         ranking is deterministic.
         """
-        grams = set(char_ngrams(text))
+        grams = set(q.grams)
         if EXPANSION_IN_BM25:
-            for term in self.expansion(entries):
-                grams.update(char_ngrams(normalize(term)))
-        tokens = sorted(grams)
-        bm = TITLE_WEIGHT * _scores(self._title, tokens) + _scores(self._body, tokens)
+            for e in q.entries:
+                grams |= self._expansion_grams.get(e, frozenset())
+        ids = [i for i in map(self._vocab.get, grams) if i is not None]
+        if ids:
+            bm = self._weights[np.asarray(sorted(ids))].sum(axis=0, dtype=np.float64)
+        else:
+            bm = np.zeros(len(self.matters), dtype=np.float64)
         conc = np.zeros(len(self.matters), dtype=np.float64)
         credited: dict[int, list[str]] = defaultdict(list)
-        for e in dict.fromkeys(entries):
-            k = boosts.get(e, 1.0) if boosts else 1.0
+        for e in q.entries:
+            k = q.boosts.get(e, 1.0)
             for p, credit in self.concept_postings.get(e, ()):
                 conc[p] += credit * k
                 credited[p].append(e)
-        total = bm + conc
-        order = sorted(
-            (p for p in range(len(self.matters)) if total[p] > 0), key=lambda p: (-round(total[p], 9), p)
-        )
+        total = np.round(bm + conc, 9)
+        positive = np.flatnonzero(total > 0)
+        order = positive[np.lexsort((positive, -total[positive]))][:limit]
         return [
-            Candidate(self.matters[p], float(total[p]), float(bm[p]), float(conc[p]), credited.get(p, []))
+            Candidate(self.matters[p], float(total[p]), float(bm[p]), float(conc[p]), credited.get(int(p), []))
             for p in order
         ]
 
-    def clause_scores(self, matter_id: str, text: str, terms: Sequence[str] = ()) -> list[tuple[ClauseRef, float]]:
-        """The matter's clauses (title first) scored against ``text``: sum of bigram idf over shared
+    def clause_scores(self, matter_id: str, q: Query) -> list[tuple[ClauseRef, float]]:
+        """The matter's clauses (title first) scored against a query: sum of bigram idf over shared
         bigrams, plus 2·idf-units for each expanded list term the clause contains. Best first, score > 0."""
-        grams = set(char_ngrams(text))
-        norm_terms = [normalize(t) for t in terms]
         out = []
         for c, cg in zip(self.clauses[matter_id], self._clause_grams[matter_id]):
-            s = sum(self._idf.get(g, 0.0) for g in grams & cg)
-            s += sum(2 * self._idf.get(t[:2], 1.0) for t in norm_terms if t and t in c.norm)
+            s = self._overlap(q, c.norm, cg)
             if s > 0:
                 out.append((c, s))
         out.sort(key=lambda x: -x[1])
         return out
 
-    def block_scores(self, matter_id: str, text: str, terms: Sequence[str] = ()) -> list[tuple[BlockRef, float]]:
+    def block_scores(self, matter_id: str, q: Query) -> list[tuple[BlockRef, float]]:
         """Each department / receiver block of the matter scored by its best clause (as in
         :meth:`clause_scores`), so a long block does not win by length nor lose by it."""
-        grams = set(char_ngrams(text))
-        norm_terms = [normalize(t) for t in terms]
         out = []
-        for blk in self.blocks[matter_id]:
+        for blk, clauses in zip(self.blocks[matter_id], self._block_clauses[matter_id]):
             if blk.field == "township":
                 continue
-            best = 0.0
-            for c in blk.clauses:
-                cn = normalize(c)
-                s = sum(self._idf.get(g, 0.0) for g in grams & set(char_ngrams(cn)))
-                s += sum(2 * self._idf.get(t[:2], 1.0) for t in norm_terms if t and t in cn)
-                best = max(best, s)
-            out.append((blk, best))
+            out.append((blk, max((self._overlap(q, cn, cg) for cn, cg in clauses), default=0.0)))
         return out
+
+    def _overlap(self, q: Query, norm: str, grams: frozenset[str]) -> float:
+        idf = self._idf
+        s = sum(idf.get(g, 0.0) for g in q.grams & grams)
+        return s + sum(2 * idf.get(t[:2], 1.0) for t in q.terms if t in norm)
 
     def kind(self, matter_id: str) -> ListKind:
         """The list of a matter id."""
@@ -258,10 +300,3 @@ def _bm25(docs: list[list[str]]) -> bm25s.BM25:
     index = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
     index.index(docs, show_progress=False)
     return index
-
-
-def _scores(index: bm25s.BM25, tokens: list[str]) -> np.ndarray:
-    ids = index.get_tokens_ids(tokens)
-    if not ids:
-        return np.zeros(index.scores["num_docs"], dtype=np.float64)
-    return index.get_scores_from_ids(ids).astype(np.float64)

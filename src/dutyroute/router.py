@@ -49,7 +49,7 @@ from .errors import IncidentTextError
 from .facts import fact_phrases, read_facts, validate_caller_facts
 from .models import BodyKind, ListKind, Matter, Rulebook
 from .phrases import PhraseHit, PhraseMatcher
-from .retrieve import Candidate, MatterIndex
+from .retrieve import Candidate, MatterIndex, Query
 from .rules import Condition, Contrast, RuleSet, Target, load_rules
 from .text import normalize
 
@@ -83,6 +83,7 @@ class _Work:
 
     text: str  # normalised text with framing cut (what is matched)
     shown: str  # normalised text (what the trace shows)
+    query: Query
     entries: list[str]
     terms: set[str]
     facts: dict[str, FactFinding]
@@ -130,6 +131,7 @@ class Router:
             rules.check(rulebook)
             self._contrasts = rules.contrasts
             self._rules = rules.rules
+        self._scopes = {c.id: c.scope for c in self._contrasts}
         self._index = MatterIndex(rulebook, {e.id: (e.weight, e.means) for e in rules.lexicon})
         if self._index.unknown_terms:
             self.warnings += tuple(
@@ -205,13 +207,15 @@ class Router:
         entries = [h.key[1] for h in hits if h.key[0] == "lex"]
         boosts = self._ask_boosts(work_text, hits)
         terms = {h.key[1] for h in hits if h.key[0] == "term"}
+        query = self._index.query(work_text, entries, boosts)
         work = _Work(
             text=work_text,
             shown=norm,
+            query=query,
             entries=entries,
             terms=terms,
             facts=read_facts(self.rules.facts, work_text, hits, caller),
-            cands=self._index.score(work_text, entries, boosts),
+            cands=self._index.score(query),
         )
         term_hits = tuple(
             TermHit(entry=h.key[1], said=h.said, means=self._reasons[h.key[1]].means) for h in hits if h.key[0] == "lex"
@@ -241,6 +245,7 @@ class Router:
         return out
 
     def _ask_boosts(self, text: str, hits: Sequence[PhraseHit]) -> dict[str, float]:
+        """Lexicon entries said inside a clause that holds a request marker get ASK_BOOST."""
         if self._asks is None:
             return {}
         spans = []
@@ -248,12 +253,13 @@ class Router:
             start = max(text.rfind("，", 0, m.start()), text.rfind("。", 0, m.start())) + 1
             ends = [i for i in (text.find("，", m.end()), text.find("。", m.end())) if i >= 0]
             spans.append((start, min(ends) if ends else len(text)))
-        out: dict[str, float] = {}
-        for a, b in spans:
-            for h in self._matcher.find(text[a:b]):
-                if h.key[0] == "lex":
-                    out[h.key[1]] = ASK_BOOST
-        return out
+        if not spans:
+            return {}
+        return {
+            h.key[1]: ASK_BOOST
+            for h in hits
+            if h.key[0] == "lex" and any(a <= s < b for s in h.starts for a, b in spans)
+        }
 
     # ── rules ───────────────────────────────────────────────────────────────────────────────
     def _holds(self, c: Condition, w: _Work) -> bool:
@@ -296,7 +302,8 @@ class Router:
                 w.acting.setdefault(mid, bodies)
                 effects.append(f"{mid} acting {'、'.join(bodies)}")
             w.fired.append(RuleFiring(rule=r.id, effect="; ".join(effects)))
-        w.cands.sort(key=lambda c: (-round(c.score, 9), self._order(c.matter)))
+        pos = self._index._pos
+        w.cands.sort(key=lambda c: (-c.score, pos[c.matter.id]))
 
     def _order(self, m: Matter) -> int:
         return self._index._pos[m.id]
@@ -308,8 +315,13 @@ class Router:
         for _ in range(len(self._contrasts)):
             if not w.cands:
                 return None
+            top_id = w.cands[0].matter.id
             contrast = next(
-                (c for c in self._contrasts if c.id not in done and self._in_play(c, w) and self._holds(c.when, w)),
+                (
+                    c
+                    for c in self._contrasts
+                    if c.id not in done and top_id in self._scopes[c.id] and self._holds(c.when, w)
+                ),
                 None,
             )
             if contrast is None:
@@ -324,15 +336,11 @@ class Router:
                 return question
         return None
 
-    @staticmethod
-    def _in_play(c: Contrast, w: _Work) -> bool:
-        """A contrast applies when the top candidate is in its scope (its answers' matters and its triggers)."""
-        return w.cands[0].matter.id in c.scope
-
     def _keep(self, w: _Work, contrast: Contrast, targets: tuple[Target, ...], value: str) -> None:
         allowed = {t.matter for t in targets}
         top_score = w.cands[0].score
-        kept = [c for c in w.cands if c.matter.id not in contrast.scope or c.matter.id in allowed]
+        scope = self._scopes[contrast.id]
+        kept = [c for c in w.cands if c.matter.id not in scope or c.matter.id in allowed]
         by_id = {c.matter.id: c for c in kept}
         winner = self._answer(targets, {k: c.score for k, c in by_id.items()})
         chosen = by_id.get(winner.matter)
@@ -376,7 +384,7 @@ class Router:
             return None
         if contrast.ask != "always":
             # the best in-scope candidate leads; ask only if another answer's route comes close
-            lead = next(c for c in w.cands if c.matter.id in contrast.scope)
+            lead = next(c for c in w.cands if c.matter.id in self._scopes[contrast.id])
             lead_routes = {
                 (t.matter, self._acting_for(t, w)) for _, t, _ in options if t.matter == lead.matter.id
             }
@@ -433,11 +441,11 @@ class Router:
                     break
             else:
                 groups.append([b])
-        expansion = self._index.expansion(w.entries)
-        scored = {
-            blk.body: s
-            for blk, s in self._index.block_scores(m.id, w.text, expansion)
-        }
+        if len(groups) == 1:
+            group = groups[0]
+            names = (group[0].body,) if m.list is ListKind.cooperative else tuple(dict.fromkeys(b.body for b in group))
+            return names, "the only department listed" if len(group) == 1 else "joint receivers"
+        scored = {blk.body: s for blk, s in self._index.block_scores(m.id, w.query)}
         gscores = [max(scored.get(b.body, 0.0) for b in g) for g in groups]
         best = max(range(len(groups)), key=lambda i: (gscores[i], -i))
         chosen = 0
@@ -499,7 +507,6 @@ class Router:
         runner = next((c.score for c in w.cands[1:] if c.matter.id != m.id), 0.0)
         conf = self._confidence(top.score, runner)
         acting, how = self._select_acting(m, w)
-        expansion = self._index.expansion(w.entries)
         alternatives = []
         for c in w.cands[1:]:
             if len(alternatives) >= limit:
@@ -523,7 +530,7 @@ class Router:
             title=m.title,
             source_line=m.source_line,
         )
-        clause_hits = self._index.clause_scores(m.id, w.text, expansion)[:3]
+        clause_hits = self._index.clause_scores(m.id, w.query)[:3]
         basis_clauses = tuple(
             MatchedClause(field=c.field, body=c.body, text=c.text, score=round(s, 3))  # type: ignore[arg-type]
             for c, s in clause_hits

@@ -28,7 +28,7 @@ __all__ = ["GAP_MARK", "MAX_GAP", "PhraseHit", "PhraseMatcher", "split_phrase"]
 
 GAP_MARK = "…"
 """Marks a gap in a phrase: ``烧…秸秆``."""
-MAX_GAP = 8
+MAX_GAP = 12
 """Most characters allowed between two parts of a gapped phrase."""
 
 

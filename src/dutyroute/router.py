@@ -377,8 +377,7 @@ class Router:
         scores = {c.matter.id: c.score for c in w.cands}
         options: list[tuple[str, Target, float]] = []
         for value, targets in contrast.routes:
-            # a question offers each answer's canonical (first-listed) route
-            options.append((value, targets[0], max(scores.get(t.matter, 0.0) for t in targets)))
+            options.append((value, self._answer(targets, scores), max(scores.get(t.matter, 0.0) for t in targets)))
         routes = {(t.matter, self._acting_for(t, w)) for _, t, _ in options}
         if len(routes) < 2:
             return None

@@ -1,0 +1,33 @@
+"""A spread of everyday incident reports, one or more per kind of matter, routes to an accepted matter.
+
+The sentences (tests/data/route_probes.tsv) were written for this test in the styles people use on
+the hotline (caller, operator, grid worker); none comes from a labeled file. A needs_clarification
+decision counts when one of its options is an accepted matter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dutyroute.router import Router
+
+DATA = Path(__file__).parent / "data" / "route_probes.tsv"
+PROBES = [
+    (accepted.split(","), text)
+    for accepted, text in (
+        line.split("\t", 1) for line in DATA.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+    )
+]
+
+
+@pytest.mark.parametrize(("accepted", "text"), PROBES, ids=[t[:14] for _, t in PROBES])
+def test_probe_routes_to_an_accepted_matter(router: Router, accepted: list[str], text: str) -> None:
+    d = router.route(text)
+    if accepted == ["OOS"]:
+        assert d.status == "unmatched", (d.matter, d.acting)
+    elif d.status == "needs_clarification":
+        assert d.clarify is not None and any(o.matter in accepted for o in d.clarify.options), d.clarify
+    else:
+        assert d.status == "routed" and d.matter in accepted, (d.status, d.matter, d.acting)

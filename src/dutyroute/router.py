@@ -60,7 +60,11 @@ MAX_TEXT_CHARS = 5000
 UNMATCHED_SCORE = 30.0
 """A text whose best candidate scores below this (retrieve units) is ``unmatched``."""
 UNMATCHED_SCORE_NO_CONCEPT = 60.0
-"""Stricter floor when no lexicon entry fired: only list wording can carry such a text."""
+"""Stricter floor when no lexicon entry of weight ≥ 0.5 fired (only weak hints such as a place
+noun): only list wording can carry such a text."""
+UNMATCHED_OUTSIDE_SCORE = 120.0
+"""Floor when the text names something no list covers (the lexicon's ``outside`` words: passports,
+tickets, telecom …)."""
 CLARIFY_RATIO = 0.6
 """A contrast with ``ask: when_close`` asks when another answer's best candidate scores at least
 this fraction of the top candidate's score."""
@@ -140,6 +144,7 @@ class Router:
             )
         phrases: list[tuple[Any, str]] = [(("lex", e.id), p) for e in rules.lexicon for p in e.say]
         phrases += fact_phrases(rules.facts)
+        phrases += [(("outside", o), o) for o in rules.outside]
         for holder in (*self._contrasts, *self._rules):
             phrases += [(("term", t), t) for t in holder.when.terms]
         self._matcher = PhraseMatcher(phrases)
@@ -222,7 +227,10 @@ class Router:
         )
         self._apply_rules(work)
         top = work.cands[0] if work.cands else None
-        floor = UNMATCHED_SCORE if entries else UNMATCHED_SCORE_NO_CONCEPT
+        strong = any(self._reasons[e].weight >= 0.5 for e in entries)
+        floor = UNMATCHED_SCORE if strong else UNMATCHED_SCORE_NO_CONCEPT
+        if any(h.key[0] == "outside" for h in hits):
+            floor = max(floor, UNMATCHED_OUTSIDE_SCORE)
         if top is None or top.score < floor or work.outside is not None:
             return self._unmatched(work, term_hits, top, floor)
         question = self._apply_contrasts(work)

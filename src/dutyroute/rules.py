@@ -174,6 +174,7 @@ class RuleSet:
     paths: tuple[str, ...] = ()
     framing: tuple[str, ...] = ()
     asks: tuple[str, ...] = ()
+    outside: tuple[str, ...] = ()
 
     def fact(self, name: str) -> FactSpec | None:
         """The fact spec of that name, or None."""
@@ -274,11 +275,11 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     """
     d = Path(directory) if directory is not None else rules_dir()
     lex_path, facts_path, routing_path = d / "lexicon.yaml", d / "facts.yaml", d / "routing.yaml"
-    lexicon, framing, asks = _load_lexicon(lex_path)
+    lexicon, framing, asks, outside = _load_lexicon(lex_path)
     facts = _load_facts(facts_path)
     contrasts, rules, key = _load_routing(routing_path)
     return RuleSet(
-        lexicon, facts, contrasts, rules, key, (str(lex_path), str(facts_path), str(routing_path)), framing, asks
+        lexicon, facts, contrasts, rules, key, (str(lex_path), str(facts_path), str(routing_path)), framing, asks, outside
     )
 
 
@@ -336,7 +337,9 @@ def _check_keys(entry: Mapping[str, Any], allowed: set[str], path: Path, keys: t
         raise _fail(path, keys, f"{what}: unknown key(s) {', '.join(sorted(map(str, extra)))}; allowed: {', '.join(sorted(allowed))}")
 
 
-def _load_lexicon(path: Path) -> tuple[tuple[LexiconEntry, ...], tuple[str, ...], tuple[str, ...]]:
+def _load_lexicon(
+    path: Path,
+) -> tuple[tuple[LexiconEntry, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     items, path, data = _read(path, "entries")
     framing = _strs(data.get("framing"), path, ("framing",), "framing", phrases=True)
     if any("…" in f or "..." in f for f in framing):
@@ -344,6 +347,7 @@ def _load_lexicon(path: Path) -> tuple[tuple[LexiconEntry, ...], tuple[str, ...]
     asks = _strs(data.get("asks"), path, ("asks",), "asks", phrases=True)
     if any("…" in f or "..." in f for f in asks):
         raise _fail(path, ("asks",), "asks markers must be plain (no … gaps)")
+    outside = _strs(data.get("outside"), path, ("outside",), "outside", phrases=True)
     out: list[LexiconEntry] = []
     seen: set[str] = set()
     for i, e in enumerate(items):
@@ -371,7 +375,7 @@ def _load_lexicon(path: Path) -> tuple[tuple[LexiconEntry, ...], tuple[str, ...]
                 keys,
             )
         )
-    return tuple(out), framing, asks
+    return tuple(out), framing, asks, outside
 
 
 def _load_facts(path: Path) -> tuple[FactSpec, ...]:

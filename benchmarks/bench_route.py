@@ -48,7 +48,9 @@ def cold_start() -> dict[str, float]:
     best: dict[str, float] | None = None
     for _ in range(3):
         t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", COLD_START], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", COLD_START], capture_output=True, text=True, check=True
+        ).stdout
         wall = time.perf_counter() - t
         parts = eval(out.strip().splitlines()[-1])  # a dict printed by the snippet above
         parts["total"] = parts["import"] + parts["load_and_index"]
@@ -62,13 +64,17 @@ def cold_start() -> dict[str, float]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--messages", type=int, default=2000)
-    ap.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the shared folder (default: ../shared)")
+    ap.add_argument(
+        "--shared", type=Path, default=DEFAULT_SHARED, help="the shared folder (default: ../shared)"
+    )
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = ap.parse_args()
 
     source = args.shared / MESSAGES_FILE
     if not source.is_file():
-        print(f"bench_route: {source} not found — the shared folder (../shared) is absent; nothing to measure.")
+        print(
+            f"bench_route: {source} not found — the shared folder (../shared) is absent; nothing to measure."
+        )
         return 0
     with source.open(encoding="utf-8") as fh:
         texts = [row["留言详情"] for row in csv.DictReader(fh)][: args.messages]
@@ -122,11 +128,15 @@ def main() -> int:
     ok = lambda flag: "ok" if flag else "OVER TARGET"  # noqa: E731
     print(f"messages: {len(texts)} from {MESSAGES_FILE} (avg {result['avg_chars']:.0f} chars)")
     print(f"routing after warm-up: {total:.3f} s total (target < 2 s: {ok(total < 2)})")
-    print(f"  per route: p50 {result['per_route_p50_ms']:.2f} ms, p99 {result['per_route_p99_ms']:.2f} ms, max {result['per_route_max_ms']:.2f} ms")
+    print(
+        f"  per route: p50 {result['per_route_p50_ms']:.2f} ms, p99 {result['per_route_p99_ms']:.2f} ms, "
+        f"max {result['per_route_max_ms']:.2f} ms"
+    )
     print(f"  statuses: {statuses}; rejected (empty or > 5,000 chars): {rejected}")
     print(
         f"cold start: {cold['total']:.3f} s = import {cold['import']:.3f} s + load and index "
-        f"{cold['load_and_index']:.3f} s (target < 1 s: {ok(cold['total'] < 1)}); process wall {cold['process_wall']:.3f} s"
+        f"{cold['load_and_index']:.3f} s (target < 1 s: {ok(cold['total'] < 1)}); "
+        f"process wall {cold['process_wall']:.3f} s"
     )
     print(f"peak memory (max RSS): {peak_mb:.0f} MB (target < 150 MB: {ok(peak_mb < 150)})")
     return 0

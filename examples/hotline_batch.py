@@ -20,7 +20,7 @@ messages = [
 ]
 router = Router.default()
 decisions = router.route_many([text for _, text in messages])
-for (case_id, text), d in zip(messages, decisions):
+for (case_id, text), d in zip(messages, decisions, strict=False):
     row = d.to_batch(case_id)
     print(f"{case_id} {d.status:<20} {d.matter or '-':<5} {'、'.join(d.acting) or '-':<24} {text}")
 print()

@@ -18,7 +18,10 @@ texts = [
 for text in texts:
     d = router.route(text)
     print(f"incident: {text}")
-    print(f"  status: {d.status}  matter: {d.matter}  acting: {'、'.join(d.acting)}  cooperating: {'、'.join(d.cooperating)}")
+    print(
+        f"  status: {d.status}  matter: {d.matter}  acting: {'、'.join(d.acting)}  "
+        f"cooperating: {'、'.join(d.cooperating)}"
+    )
     if d.clarify is not None:
         print(f"  question: {d.clarify.question}")
         for o in d.clarify.options:

@@ -56,7 +56,10 @@ def test_batch_writes_one_line_per_input_and_reports_bad_lines(tmp_path: Path) -
         {"id": "d", "text": "路面塌下去一块，车过不去"},
         {"id": "e", "text": "护照到期了怎么换新的"},
     ]
-    src.write_text("\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines), encoding="utf-8")
+    src.write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x, ensure_ascii=False) for x in lines),
+        encoding="utf-8",
+    )
     out = tmp_path / "out.jsonl"
     r = runner.invoke(app, ["batch", str(src), "-o", str(out)])
     assert r.exit_code == 1
@@ -68,16 +71,56 @@ def test_batch_writes_one_line_per_input_and_reports_bad_lines(tmp_path: Path) -
     assert rows[2]["status"] == "needs_clarification" and rows[2]["clarify"]["options"]
     assert rows[3]["status"] == "unmatched" and rows[3]["matter"] is None and rows[3]["acting"] == []
     for row in (rows[0], rows[2], rows[3]):
-        assert {"status", "matter", "acting", "cooperating", "reclaimed", "confidence", "basis", "clarify", "alternatives"} <= set(row)
+        assert {
+            "status",
+            "matter",
+            "acting",
+            "cooperating",
+            "reclaimed",
+            "confidence",
+            "basis",
+            "clarify",
+            "alternatives",
+        } <= set(row)
 
 
 def test_eval_scores_a_labeled_file(tmp_path: Path) -> None:
     cases = tmp_path / "cases.jsonl"
     rows = [
-        {"id": "1", "text": "村西头有人在自家地里烧麦秸", "accept": [{"matter": "B96", "acting": ["小京庄乡"], "cooperating": [], "reclaimed": False}], "clarify": None},
-        {"id": "2", "text": "路面塌下去一块，车过不去", "accept": [{"matter": "B82", "acting": ["小京庄乡"], "cooperating": [], "reclaimed": False}, {"matter": "C62", "acting": ["县交通运输局"], "cooperating": ["小京庄乡"], "reclaimed": False}], "clarify": {"fact": "road_class", "options": {"村道": 0, "县道": 1}}},
+        {
+            "id": "1",
+            "text": "村西头有人在自家地里烧麦秸",
+            "accept": [{"matter": "B96", "acting": ["小京庄乡"], "cooperating": [], "reclaimed": False}],
+            "clarify": None,
+        },
+        {
+            "id": "2",
+            "text": "路面塌下去一块，车过不去",
+            "accept": [
+                {"matter": "B82", "acting": ["小京庄乡"], "cooperating": [], "reclaimed": False},
+                {
+                    "matter": "C62",
+                    "acting": ["县交通运输局"],
+                    "cooperating": ["小京庄乡"],
+                    "reclaimed": False,
+                },
+            ],
+            "clarify": {"fact": "road_class", "options": {"村道": 0, "县道": 1}},
+        },
         {"id": "3", "text": "护照到期了怎么换新的", "accept": [], "clarify": None},
-        {"id": "4", "text": "楼上邻居天天半夜放音响", "accept": [{"matter": "C40", "acting": ["县住房和城乡建设管理局"], "cooperating": ["小京庄乡"], "reclaimed": False}], "clarify": None},
+        {
+            "id": "4",
+            "text": "楼上邻居天天半夜放音响",
+            "accept": [
+                {
+                    "matter": "C40",
+                    "acting": ["县住房和城乡建设管理局"],
+                    "cooperating": ["小京庄乡"],
+                    "reclaimed": False,
+                }
+            ],
+            "clarify": None,
+        },
     ]
     cases.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in rows), encoding="utf-8")
     r = runner.invoke(app, ["eval", str(cases), "--json"])

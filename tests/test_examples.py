@@ -25,7 +25,12 @@ EXPECTED: dict[str, list[str]] = {
         "answer 村道: B82 acting 小京庄乡",
         "answer 县道: C62 acting 县交通运输局",
     ],
-    "reclaimed_matter.py": ["matter:      R7", "acting:      县市场监督管理局", "reclaimed:   True", "cooperating: —"],
+    "reclaimed_matter.py": [
+        "matter:      R7",
+        "acting:      县市场监督管理局",
+        "reclaimed:   True",
+        "cooperating: —",
+    ],
     "noise_sources.py": [
         "matter: C40  acting: 县住房和城乡建设管理局",
         "matter: C40  acting: 市生态环境局左云分局",

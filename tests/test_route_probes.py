@@ -17,7 +17,9 @@ DATA = Path(__file__).parent / "data" / "route_probes.tsv"
 PROBES = [
     (accepted.split(","), text)
     for accepted, text in (
-        line.split("\t", 1) for line in DATA.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")
+        line.split("\t", 1)
+        for line in DATA.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
     )
 ]
 

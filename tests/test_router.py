@@ -5,13 +5,24 @@ from __future__ import annotations
 import threading
 
 import pytest
+from pydantic import ValidationError
 
 from dutyroute import IncidentTextError, LookupFailed
 from dutyroute.decision import Decision
 from dutyroute.errors import IncidentUnrouted
 from dutyroute.router import MAX_TEXT_CHARS, Router
 
-BATCH_FIELDS = {"status", "matter", "acting", "cooperating", "reclaimed", "confidence", "basis", "clarify", "alternatives"}
+BATCH_FIELDS = {
+    "status",
+    "matter",
+    "acting",
+    "cooperating",
+    "reclaimed",
+    "confidence",
+    "basis",
+    "clarify",
+    "alternatives",
+}
 
 
 def route(router: Router, text: str, **kw: object) -> Decision:
@@ -32,7 +43,7 @@ class TestBurning:
         assert (d.matter, d.acting, d.reclaimed, d.cooperating) == ("R42", ("县规划和自然资源局",), True, ())
 
     def test_forest_fire_prevention_is_cooperative(self, router: Router) -> None:
-        """Fire-prevention checkpoints and patrols: 配合 C72, 县规划和自然资源局 with the township cooperating."""
+        """Fire-prevention checkpoints and patrols: 配合 C72, 县规划和自然资源局; the township cooperates."""
         d = route(router, "防火期到了，上山的路口也没人设卡检查火种")
         assert (d.matter, d.acting, d.cooperating) == ("C72", ("县规划和自然资源局",), ("小京庄乡",))
 
@@ -120,7 +131,11 @@ class TestNoise:
     def test_noise_of_unknown_source_asks(self, router: Router) -> None:
         d = route(router, "天天半夜都有很大的噪音，根本睡不着觉")
         assert d.status == "needs_clarification" and d.clarify is not None
-        assert {o.acting[0] for o in d.clarify.options} == {"县住房和城乡建设管理局", "市生态环境局左云分局", "县公安局"}
+        assert {o.acting[0] for o in d.clarify.options} == {
+            "县住房和城乡建设管理局",
+            "市生态环境局左云分局",
+            "县公安局",
+        }
 
 
 # ── the Decision ───────────────────────────────────────────────────────────────────────────
@@ -128,7 +143,15 @@ def test_dump_has_the_batch_fields_and_more(router: Router) -> None:
     d = route(router, "村里有人往河沟里乱倒生活垃圾")
     dump = d.model_dump(mode="json")
     assert BATCH_FIELDS <= set(dump)
-    assert {"township_role", "matter_detail", "acting_bodies", "cooperating_bodies", "basis_clauses", "trace", "rulebook_hash"} <= set(dump)
+    assert {
+        "township_role",
+        "matter_detail",
+        "acting_bodies",
+        "cooperating_bodies",
+        "basis_clauses",
+        "trace",
+        "rulebook_hash",
+    } <= set(dump)
     assert dump["rulebook_hash"] == router.rulebook.hash
     assert set(d.to_batch("x1")) >= BATCH_FIELDS | {"id"}
 
@@ -235,7 +258,12 @@ def test_default_router_is_shared() -> None:
 
 
 def test_router_is_safe_to_share_between_threads(router: Router) -> None:
-    texts = ["村西头有人在自家地里烧麦秸", "路面塌下去一块", "楼上邻居天天半夜放音响", "想开个小卖部营业执照去哪办"] * 10
+    texts = [
+        "村西头有人在自家地里烧麦秸",
+        "路面塌下去一块",
+        "楼上邻居天天半夜放音响",
+        "想开个小卖部营业执照去哪办",
+    ] * 10
     expected = [router.route(t).model_dump() for t in texts]
     results: list[list[dict]] = []
 
@@ -252,5 +280,5 @@ def test_router_is_safe_to_share_between_threads(router: Router) -> None:
 
 def test_decision_is_immutable(router: Router) -> None:
     d = router.route("村西头有人在自家地里烧麦秸")
-    with pytest.raises(Exception):  # pydantic ValidationError on frozen models
+    with pytest.raises(ValidationError):  # frozen model
         d.matter = "B1"  # type: ignore[misc]

@@ -10,7 +10,9 @@ from dutyroute.decision import Decision
 from dutyroute.router import Router
 from dutyroute.text import normalize
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 INCIDENTS = [
     "村西头有人在自家地里烧麦秸",
@@ -30,7 +32,9 @@ html = st.builds(
 emoji = st.text(alphabet=st.characters(min_codepoint=0x1F300, max_codepoint=0x1FAFF), max_size=30)
 cjk = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=200)
 noise = st.one_of(
-    st.randoms(use_true_random=False).map(lambda r: "".join(chr(r.randrange(0, 0x30000)) for _ in range(10_000))),
+    st.randoms(use_true_random=False).map(
+        lambda r: "".join(chr(r.randrange(0, 0x30000)) for _ in range(10_000))
+    ),
     st.text(min_size=1, max_size=200).map(lambda s: (s * (10_000 // len(s) + 1))[:10_000]),
 )
 anything = st.one_of(st.text(max_size=300), html, emoji, cjk, st.sampled_from(INCIDENTS))

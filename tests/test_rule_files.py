@@ -1,4 +1,4 @@
-"""rules/lexicon.yaml, facts.yaml, routing.yaml: they load, they agree with the lists, bad files fail clearly."""
+"""rules/lexicon.yaml, facts.yaml, routing.yaml: they load, agree with the lists, and fail clearly."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ def rulebook(router: Router) -> Rulebook:
 
 def test_every_means_term_is_a_term_of_the_lists(rulebook: Rulebook) -> None:
     """The lexicon maps to the lists' own words: each `means` term occurs verbatim in some matter."""
-    texts = [normalize(m.title) for m in rulebook.matters] + [normalize(c) for m in rulebook.matters for c in m.clauses()]
+    texts = [normalize(m.title) for m in rulebook.matters] + [
+        normalize(c) for m in rulebook.matters for c in m.clauses()
+    ]
     missing = [
         (e.id, t) for e in load_rules().lexicon for t in e.means if not any(normalize(t) in x for x in texts)
     ]
@@ -67,7 +69,9 @@ def test_yaml_syntax_error_names_file_and_line(rules_copy: Path) -> None:
 def test_unknown_matter_in_routing_is_named_with_suggestions(rules_copy: Path, rulebook: Rulebook) -> None:
     _edit(rules_copy / "routing.yaml", "    县道: [{matter: C62,", "    县道: [{matter: C620,")
     rules = load_rules(rules_copy)
-    with pytest.raises(RuleFileError, match=r"routing\.yaml:\d+: contrast 'road-class': unknown matter 'C620'; did you mean"):
+    with pytest.raises(
+        RuleFileError, match=r"routing\.yaml:\d+: contrast 'road-class': unknown matter 'C620'; did you mean"
+    ):
         rules.check(rulebook)
 
 
@@ -95,7 +99,9 @@ def test_unknown_key_is_an_error(rules_copy: Path) -> None:
         load_rules(rules_copy)
 
 
-def test_routing_for_another_township_is_left_out_with_a_warning(rules_copy: Path, rulebook: Rulebook) -> None:
+def test_routing_for_another_township_is_left_out_with_a_warning(
+    rules_copy: Path, rulebook: Rulebook
+) -> None:
     _edit(rules_copy / "routing.yaml", "rulebook: xiaojingzhuang", "rulebook: someothertownship")
     r = Router(rulebook, load_rules(rules_copy))
     assert any("someothertownship" in w for w in r.warnings)

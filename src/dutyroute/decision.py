@@ -40,8 +40,8 @@ __all__ = [
     "Alternative",
     "BodyDuty",
     "Candidate",
-    "ClarifyOption",
     "Clarification",
+    "ClarifyOption",
     "Decision",
     "FactFinding",
     "MatchedClause",
@@ -143,7 +143,7 @@ class Alternative(_Frozen):
 
 
 class FactFinding(_Frozen):
-    """A deciding fact: its value, where it came from (``text`` or ``caller``) and the words that showed it."""
+    """A deciding fact: its value, its source (``text`` or ``caller``) and the words that showed it."""
 
     value: str
     source: Literal["text", "caller"]

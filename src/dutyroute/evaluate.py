@@ -29,7 +29,15 @@ from typing import Any
 from .decision import Decision
 from .errors import DutyrouteError
 
-__all__ = ["CaseFormatError", "CaseResult", "EvalReport", "LabeledCase", "evaluate", "read_cases", "score_case"]
+__all__ = [
+    "CaseFormatError",
+    "CaseResult",
+    "EvalReport",
+    "LabeledCase",
+    "evaluate",
+    "read_cases",
+    "score_case",
+]
 
 
 class CaseFormatError(DutyrouteError, ValueError):
@@ -163,8 +171,10 @@ def score_case(case: LabeledCase, d: Decision) -> CaseResult:
     if d.status == "unmatched":
         return CaseResult(case, d, False, True, None)
     if d.status == "needs_clarification":
-        right = bool(case.clarify) and d.clarify is not None and any(
-            _same(a, o.matter, o.acting, o.reclaimed) for o in d.clarify.options for a in case.accept
+        right = (
+            bool(case.clarify)
+            and d.clarify is not None
+            and any(_same(a, o.matter, o.acting, o.reclaimed) for o in d.clarify.options for a in case.accept)
         )
         return CaseResult(case, d, right, False, None)
     match = next((a for a in case.accept if _same(a, d.matter, d.acting, d.reclaimed)), None)
@@ -176,4 +186,4 @@ def evaluate(cases: Sequence[LabeledCase], decisions: Sequence[Decision]) -> Eva
     """Score decisions (same order as cases)."""
     if len(cases) != len(decisions):
         raise ValueError(f"{len(cases)} cases but {len(decisions)} decisions")
-    return EvalReport([score_case(c, d) for c, d in zip(cases, decisions)])
+    return EvalReport([score_case(c, d) for c, d in zip(cases, decisions, strict=False)])

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import ahocorasick
 
@@ -49,7 +50,7 @@ def split_phrase(phrase: str) -> tuple[str, ...]:
 class PhraseHit:
     """A phrase found in a text: its key, the phrase as written, the text span that matched."""
 
-    key: Hashable
+    key: Any
     phrase: str
     said: str
     start: int
@@ -113,13 +114,14 @@ class PhraseMatcher:
                     s0, e0 = spans[0]
                     hits[key] = PhraseHit(key, phrase, text[s0:e0], s0)
         return sorted(
-            (PhraseHit(h.key, h.phrase, h.said, h.start, tuple(sorted(set(more[h.key])))) for h in hits.values()),
+            (
+                PhraseHit(h.key, h.phrase, h.said, h.start, tuple(sorted(set(more[h.key]))))
+                for h in hits.values()
+            ),
             key=lambda h: h.start,
         )
 
-    def _gapped(
-        self, text: str, parts: tuple[str, ...], occ: dict[int, list[int]]
-    ) -> list[tuple[int, int]]:
+    def _gapped(self, text: str, parts: tuple[str, ...], occ: dict[int, list[int]]) -> list[tuple[int, int]]:
         starts = [occ.get(self._atoms[p]) for p in parts]
         if any(s is None for s in starts):
             return []
@@ -127,7 +129,7 @@ class PhraseMatcher:
         for s0 in starts[0]:  # type: ignore[union-attr]
             end = s0 + len(parts[0])
             ok = True
-            for part, cand in zip(parts[1:], starts[1:]):
+            for part, cand in zip(parts[1:], starts[1:], strict=False):
                 nxt = next(
                     (
                         s

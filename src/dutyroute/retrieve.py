@@ -136,7 +136,9 @@ class MatterIndex:
             for b in m.receivers:
                 blocks.append(BlockRef(m.id, "receiver", b.body, b.unit, b.clauses))
             if m.township_clauses:
-                blocks.append(BlockRef(m.id, "township", rulebook.jurisdiction.township, None, m.township_clauses))
+                blocks.append(
+                    BlockRef(m.id, "township", rulebook.jurisdiction.township, None, m.township_clauses)
+                )
             self.blocks[m.id] = tuple(blocks)
             clauses = [ClauseRef(m.id, "title", "", m.title, normalize(m.title))]
             seen: set[tuple[str, str]] = set()
@@ -210,9 +212,12 @@ class MatterIndex:
             self.concept_postings[entry_id] = tuple(sorted(best.items()))
         self._concept_terms = {e: terms for e, (_, terms) in concepts.items()}
         self._expansion_grams = {
-            e: frozenset(g for t in terms for g in char_ngrams(normalize(t))) for e, terms in self._concept_terms.items()
+            e: frozenset(g for t in terms for g in char_ngrams(normalize(t)))
+            for e, terms in self._concept_terms.items()
         }
-        self._expansion_norm = {e: tuple(normalize(t) for t in terms) for e, terms in self._concept_terms.items()}
+        self._expansion_norm = {
+            e: tuple(normalize(t) for t in terms) for e, terms in self._concept_terms.items()
+        }
 
     # ── scoring ────────────────────────────────────────────────────────────────────────────
     def expansion(self, entries: Sequence[str]) -> list[str]:
@@ -261,7 +266,9 @@ class MatterIndex:
         positive = np.flatnonzero(total > 0)
         order = positive[np.lexsort((positive, -total[positive]))][:limit]
         return [
-            Candidate(self.matters[p], float(total[p]), float(bm[p]), float(conc[p]), credited.get(int(p), []))
+            Candidate(
+                self.matters[p], float(total[p]), float(bm[p]), float(conc[p]), credited.get(int(p), [])
+            )
             for p in order
         ]
 
@@ -269,7 +276,7 @@ class MatterIndex:
         """The matter's clauses (title first) scored against a query: sum of bigram idf over shared
         bigrams, plus 2·idf-units for each expanded list term the clause contains. Best first, score > 0."""
         out = []
-        for c, cg in zip(self.clauses[matter_id], self._clause_grams[matter_id]):
+        for c, cg in zip(self.clauses[matter_id], self._clause_grams[matter_id], strict=False):
             s = self._overlap(q, c.norm, cg)
             if s > 0:
                 out.append((c, s))
@@ -280,7 +287,7 @@ class MatterIndex:
         """Each department / receiver block of the matter scored by its best clause (as in
         :meth:`clause_scores`), so a long block does not win by length nor lose by it."""
         out = []
-        for blk, clauses in zip(self.blocks[matter_id], self._block_clauses[matter_id]):
+        for blk, clauses in zip(self.blocks[matter_id], self._block_clauses[matter_id], strict=False):
             if blk.field == "township":
                 continue
             out.append((blk, max((self._overlap(q, cn, cg) for cn, cg in clauses), default=0.0)))

@@ -34,23 +34,26 @@ from typing import Any
 from .decision import (
     Alternative,
     BodyDuty,
-    Candidate as CandidateOut,
-    ClarifyOption,
     Clarification,
+    ClarifyOption,
     Decision,
     FactFinding,
     MatchedClause,
     MatterInfo,
     RuleFiring,
+    Status,
     TermHit,
     Trace,
+)
+from .decision import (
+    Candidate as CandidateOut,
 )
 from .errors import IncidentTextError
 from .facts import fact_phrases, read_facts, validate_caller_facts
 from .models import BodyKind, ListKind, Matter, Rulebook
 from .phrases import PhraseHit, PhraseMatcher
 from .retrieve import Candidate, MatterIndex, Query
-from .rules import Condition, Contrast, RuleSet, Target, load_rules
+from .rules import Condition, Contrast, Rule, RuleSet, Target, load_rules
 from .text import normalize
 
 __all__ = ["CLARIFY_RATIO", "MAX_TEXT_CHARS", "UNMATCHED_SCORE", "Router"]
@@ -130,7 +133,7 @@ class Router:
                 f"{len(rules.contrasts)} contrasts and {len(rules.rules)} rules not applied",
             )
             self._contrasts: tuple[Contrast, ...] = ()
-            self._rules = ()
+            self._rules: tuple[Rule, ...] = ()
         else:
             rules.check(rulebook)
             self._contrasts = rules.contrasts
@@ -145,8 +148,9 @@ class Router:
         phrases: list[tuple[Any, str]] = [(("lex", e.id), p) for e in rules.lexicon for p in e.say]
         phrases += fact_phrases(rules.facts)
         phrases += [(("outside", o), o) for o in rules.outside]
-        for holder in (*self._contrasts, *self._rules):
-            phrases += [(("term", t), t) for t in holder.when.terms]
+        conditions = [c.when for c in self._contrasts] + [r.when for r in self._rules]
+        for cond in conditions:
+            phrases += [(("term", t), t) for t in cond.terms]
         self._matcher = PhraseMatcher(phrases)
         framing = sorted({normalize(f) for f in rules.framing}, key=len, reverse=True)
         self._framing = re.compile("|".join(map(re.escape, framing))) if framing else None
@@ -223,7 +227,9 @@ class Router:
             cands=self._index.score(query),
         )
         term_hits = tuple(
-            TermHit(entry=h.key[1], said=h.said, means=self._reasons[h.key[1]].means) for h in hits if h.key[0] == "lex"
+            TermHit(entry=h.key[1], said=h.said, means=self._reasons[h.key[1]].means)
+            for h in hits
+            if h.key[0] == "lex"
         )
         self._apply_rules(work)
         top = work.cands[0] if work.cands else None
@@ -292,7 +298,7 @@ class Router:
         for r in self._rules:
             if not self._holds(r.when, w):
                 continue
-            effects = []
+            effects: list[str] = []
             if r.unmatched:
                 w.outside = r.id
                 effects.append("unmatched")
@@ -363,7 +369,10 @@ class Router:
             if t.acting:
                 w.acting[t.matter] = t.acting
         w.fired.append(
-            RuleFiring(rule=contrast.id, effect=f"{contrast.fact}={value}: {winner.matter} (keeps {','.join(sorted(allowed))})")
+            RuleFiring(
+                rule=contrast.id,
+                effect=f"{contrast.fact}={value}: {winner.matter} (keeps {','.join(sorted(allowed))})",
+            )
         )
 
     @staticmethod
@@ -385,7 +394,9 @@ class Router:
         scores = {c.matter.id: c.score for c in w.cands}
         options: list[tuple[str, Target, float]] = []
         for value, targets in contrast.routes:
-            options.append((value, self._answer(targets, scores), max(scores.get(t.matter, 0.0) for t in targets)))
+            options.append(
+                (value, self._answer(targets, scores), max(scores.get(t.matter, 0.0) for t in targets))
+            )
         routes = {(t.matter, self._acting_for(t, w)) for _, t, _ in options}
         if len(routes) < 2:
             return None
@@ -415,7 +426,9 @@ class Router:
                 )
             )
         w.fired.append(RuleFiring(rule=contrast.id, effect=f"ask {contrast.fact}"))
-        return Clarification(fact=contrast.fact, question=spec.question, options=tuple(opts), rule=contrast.id)
+        return Clarification(
+            fact=contrast.fact, question=spec.question, options=tuple(opts), rule=contrast.id
+        )
 
     def _acting_for(self, t: Target, w: _Work) -> tuple[str, ...]:
         if t.acting:
@@ -450,7 +463,11 @@ class Router:
                 groups.append([b])
         if len(groups) == 1:
             group = groups[0]
-            names = (group[0].body,) if m.list is ListKind.cooperative else tuple(dict.fromkeys(b.body for b in group))
+            names = (
+                (group[0].body,)
+                if m.list is ListKind.cooperative
+                else tuple(dict.fromkeys(b.body for b in group))
+            )
             return names, "the only department listed" if len(group) == 1 else "joint receivers"
         scored = {blk.body: s for blk, s in self._index.block_scores(m.id, w.query)}
         gscores = [max(scored.get(b.body, 0.0) for b in g) for g in groups]
@@ -490,14 +507,19 @@ class Router:
             note=note,
         )
 
-    def _unmatched(self, w: _Work, term_hits: tuple[TermHit, ...], top: Candidate | None, floor: float) -> Decision:
+    def _unmatched(
+        self, w: _Work, term_hits: tuple[TermHit, ...], top: Candidate | None, floor: float
+    ) -> Decision:
         if w.outside is not None:
             note = f"rule {w.outside!r}: the incident is outside what these lists cover"
             confidence = 0.9
         elif top is None:
             note, confidence = "no candidate matter", 1.0
         else:
-            note = f"best candidate {top.matter.id} scores {top.score:.1f} < {floor:g}: no list item covers the text"
+            note = (
+                f"best candidate {top.matter.id} scores {top.score:.1f} < {floor:g}: "
+                "no list item covers the text"
+            )
             confidence = round(1 - top.score / floor, 4)
         return Decision(
             status="unmatched",
@@ -514,7 +536,7 @@ class Router:
         runner = next((c.score for c in w.cands[1:] if c.matter.id != m.id), 0.0)
         conf = self._confidence(top.score, runner)
         acting, how = self._select_acting(m, w)
-        alternatives = []
+        alternatives: list[Alternative] = []
         for c in w.cands[1:]:
             if len(alternatives) >= limit:
                 break
@@ -549,7 +571,7 @@ class Router:
         acting_bodies = self._acting_bodies(m, acting)
         cooperating = (self._township,) if m.list is ListKind.cooperative else ()
         coop_bodies = (BodyDuty(name=self._township, clauses=m.township_clauses),) if cooperating else ()
-        status = "needs_clarification" if question is not None else "routed"
+        status: Status = "needs_clarification" if question is not None else "routed"
         note = f"acting: {how}"
         return Decision(
             status=status,

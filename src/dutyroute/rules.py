@@ -195,7 +195,9 @@ class RuleSet:
         def need_matter(mid: str, where: str, loc: tuple[Any, ...]) -> None:
             if mid not in matters:
                 raise RuleFileError(
-                    f"{where}: unknown matter {mid!r}{_suggest(mid, matters)}", path=routing, line=_line(routing, loc)
+                    f"{where}: unknown matter {mid!r}{_suggest(mid, matters)}",
+                    path=routing,
+                    line=_line(routing, loc),
                 )
 
         def need_bodies(mid: str, bodies: tuple[str, ...], where: str, loc: tuple[Any, ...]) -> None:
@@ -213,12 +215,18 @@ class RuleSet:
             for e in (*c.entries_any, *c.entries_all, *c.entries_none):
                 if e not in entries:
                     raise RuleFileError(
-                        f"{where}: unknown lexicon entry {e!r}{_suggest(e, entries)}", path=routing, line=_line(routing, loc)
+                        f"{where}: unknown lexicon entry {e!r}{_suggest(e, entries)}",
+                        path=routing,
+                        line=_line(routing, loc),
                     )
             for name, values in c.facts:
                 spec = facts.get(name)
                 if spec is None:
-                    raise RuleFileError(f"{where}: unknown fact {name!r}{_suggest(name, facts)}", path=routing, line=_line(routing, loc))
+                    raise RuleFileError(
+                        f"{where}: unknown fact {name!r}{_suggest(name, facts)}",
+                        path=routing,
+                        line=_line(routing, loc),
+                    )
                 for v in values:
                     if spec.value(v) is None:
                         raise RuleFileError(
@@ -229,13 +237,21 @@ class RuleSet:
                         )
             for name in c.missing:
                 if name not in facts:
-                    raise RuleFileError(f"{where}: unknown fact {name!r}{_suggest(name, facts)}", path=routing, line=_line(routing, loc))
+                    raise RuleFileError(
+                        f"{where}: unknown fact {name!r}{_suggest(name, facts)}",
+                        path=routing,
+                        line=_line(routing, loc),
+                    )
 
         for c in self.contrasts:
             where = f"contrast {c.id!r}"
             spec = facts.get(c.fact)
             if spec is None:
-                raise RuleFileError(f"{where}: unknown fact {c.fact!r}{_suggest(c.fact, facts)}", path=routing, line=_line(routing, c.loc))
+                raise RuleFileError(
+                    f"{where}: unknown fact {c.fact!r}{_suggest(c.fact, facts)}",
+                    path=routing,
+                    line=_line(routing, c.loc),
+                )
             need_cond(c.when, where, c.loc)
             for value, targets in c.routes:
                 if spec.value(value) is None:
@@ -258,7 +274,8 @@ class RuleSet:
             for mid, bodies in r.acting:
                 need_matter(mid, where, r.loc)
                 need_bodies(mid, bodies, where, r.loc)
-        for holder in (*self.contrasts, *self.rules):
+        holders: tuple[Contrast | Rule, ...] = (*self.contrasts, *self.rules)
+        for holder in holders:
             for ex in holder.examples:
                 if ex.expect not in (None, "unmatched", "needs_clarification"):
                     need_matter(ex.expect, f"example of {holder.id!r}", holder.loc)
@@ -268,7 +285,7 @@ class RuleSet:
 
 # ── loading ─────────────────────────────────────────────────────────────────────────────────
 def load_rules(directory: str | Path | None = None) -> RuleSet:
-    """Load ``lexicon.yaml``, ``facts.yaml`` and ``routing.yaml`` from ``directory`` (default: bundled ``rules/``).
+    """Load ``lexicon.yaml``, ``facts.yaml`` and ``routing.yaml`` (default directory: the bundled ``rules/``).
 
     Raises:
         RuleFileError: a file is missing, not valid YAML, or an entry is malformed (file:line).
@@ -279,7 +296,15 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     facts = _load_facts(facts_path)
     contrasts, rules, key = _load_routing(routing_path)
     return RuleSet(
-        lexicon, facts, contrasts, rules, key, (str(lex_path), str(facts_path), str(routing_path)), framing, asks, outside
+        lexicon,
+        facts,
+        contrasts,
+        rules,
+        key,
+        (str(lex_path), str(facts_path), str(routing_path)),
+        framing,
+        asks,
+        outside,
     )
 
 
@@ -290,7 +315,9 @@ def _read(path: Path, top: str) -> tuple[list[Any], Path, Mapping[str, Any]]:
     if not isinstance(data, Mapping) or not isinstance(data.get(top), list):
         raise RuleFileError(f"expected a mapping with a list under {top!r}", path=path, line=1)
     if data.get("version", 1) != 1:
-        raise RuleFileError(f"unsupported version {data.get('version')!r} (this dutyroute reads version 1)", path=path)
+        raise RuleFileError(
+            f"unsupported version {data.get('version')!r} (this dutyroute reads version 1)", path=path
+        )
     return data[top], path, data
 
 
@@ -304,7 +331,9 @@ def _fail(path: Path, keys: tuple[Any, ...], reason: str) -> RuleFileError:
     return RuleFileError(reason, path=path, line=_line(path, keys))
 
 
-def _strs(value: Any, path: Path, keys: tuple[Any, ...], what: str, *, phrases: bool = False) -> tuple[str, ...]:
+def _strs(
+    value: Any, path: Path, keys: tuple[Any, ...], what: str, *, phrases: bool = False
+) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, (str, int, float)):
@@ -331,10 +360,17 @@ def _need(entry: Mapping[str, Any], key: str, path: Path, keys: tuple[Any, ...],
     return entry[key]
 
 
-def _check_keys(entry: Mapping[str, Any], allowed: set[str], path: Path, keys: tuple[Any, ...], what: str) -> None:
+def _check_keys(
+    entry: Mapping[str, Any], allowed: set[str], path: Path, keys: tuple[Any, ...], what: str
+) -> None:
     extra = set(entry) - allowed
     if extra:
-        raise _fail(path, keys, f"{what}: unknown key(s) {', '.join(sorted(map(str, extra)))}; allowed: {', '.join(sorted(allowed))}")
+        raise _fail(
+            path,
+            keys,
+            f"{what}: unknown key(s) {', '.join(sorted(map(str, extra)))}; "
+            f"allowed: {', '.join(sorted(allowed))}",
+        )
 
 
 def _load_lexicon(
@@ -482,7 +518,9 @@ def _targets(raw: Any, path: Path, keys: tuple[Any, ...], what: str) -> tuple[Ta
             _check_keys(t, {"matter", "acting"}, path, keys, f"{what} target")
             out.append(Target(str(t["matter"]), _strs(t.get("acting"), path, keys, f"{what} acting")))
         else:
-            raise _fail(path, keys, f"{what}: a target is a matter id or {{matter: ID, acting: [...]}}, got {t!r}")
+            raise _fail(
+                path, keys, f"{what}: a target is a matter id or {{matter: ID, acting: [...]}}, got {t!r}"
+            )
     return tuple(out)
 
 
@@ -501,7 +539,9 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
             raise _fail(path, keys, f"contrast {i + 1} must be a mapping")
         cid = str(_need(c, "id", path, keys, f"contrast {i + 1}"))
         what = f"contrast {cid!r}"
-        _check_keys(c, {"id", "fact", "reason", "when", "routes", "ask", "triggers", "examples"}, path, keys, what)
+        _check_keys(
+            c, {"id", "fact", "reason", "when", "routes", "ask", "triggers", "examples"}, path, keys, what
+        )
         if cid in ids:
             raise _fail(path, keys, f"duplicate id {cid!r}")
         ids.add(cid)
@@ -531,7 +571,13 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
             raise _fail(path, keys, f"rule {i + 1} must be a mapping")
         rid = str(_need(r, "id", path, keys, f"rule {i + 1}"))
         what = f"rule {rid!r}"
-        _check_keys(r, {"id", "reason", "when", "prefer", "exclude", "boost", "acting", "unmatched", "examples"}, path, keys, what)
+        _check_keys(
+            r,
+            {"id", "reason", "when", "prefer", "exclude", "boost", "acting", "unmatched", "examples"},
+            path,
+            keys,
+            what,
+        )
         if rid in ids:
             raise _fail(path, keys, f"duplicate id {rid!r}")
         ids.add(rid)

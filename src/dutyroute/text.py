@@ -98,7 +98,9 @@ def _table() -> dict[int, str]:
 
 # Sequences where per-character NFKC differs from whole-string NFKC (combining marks, jamo,
 # kana voicing marks): only texts containing one of these get a full NFKC pass.
-_NEEDS_FULL_NFKC = re.compile(r"[\u0300-\u036f\u1100-\u11ff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f\uff9e\uff9f]")
+_NEEDS_FULL_NFKC = re.compile(
+    r"[\u0300-\u036f\u1100-\u11ff\u20d0-\u20ff\u3099\u309a\ufe20-\ufe2f\uff9e\uff9f]"
+)
 
 
 @lru_cache(maxsize=1)

@@ -34,8 +34,16 @@ RulesOption = Annotated[
     ),
 ]
 
-_LIST_CN = {"basic": "基本履职事项清单", "cooperative": "配合履职事项清单", "reclaimed": "上级部门收回事项清单"}
-_STATUS_CN = {"routed": "已派单 routed", "needs_clarification": "需追问 needs_clarification", "unmatched": "清单未覆盖 unmatched"}
+_LIST_CN = {
+    "basic": "基本履职事项清单",
+    "cooperative": "配合履职事项清单",
+    "reclaimed": "上级部门收回事项清单",
+}
+_STATUS_CN = {
+    "routed": "已派单 routed",
+    "needs_clarification": "需追问 needs_clarification",
+    "unmatched": "清单未覆盖 unmatched",
+}
 
 
 def _router(rules: Path | None) -> Router:
@@ -55,7 +63,9 @@ def _parse_facts(items: list[str] | None) -> dict[str, str]:
             if not part.strip():
                 continue
             if "=" not in part:
-                raise typer.BadParameter(f"expected NAME=VALUE (e.g. road_class=县道), got {part!r}", param_hint="--facts")
+                raise typer.BadParameter(
+                    f"expected NAME=VALUE (e.g. road_class=县道), got {part!r}", param_hint="--facts"
+                )
             k, v = part.split("=", 1)
             out[k.strip()] = v.strip()
     return out
@@ -72,7 +82,9 @@ def print_decision(d: Decision, console: Any = None) -> None:
     lines = [f"[bold {color}]{_STATUS_CN[d.status]}[/]   置信度 confidence {d.confidence:.2f}"]
     if d.matter_detail is not None:
         m = d.matter_detail
-        lines.append(f"事项 matter: [bold]{m.id}[/] {m.title}  （{_LIST_CN[m.list]}第{m.seq}项，{m.category}）")
+        lines.append(
+            f"事项 matter: [bold]{m.id}[/] {m.title}  （{_LIST_CN[m.list]}第{m.seq}项，{m.category}）"
+        )
         lines.append(f"派单依据 basis: {d.basis}")
     if d.status != "unmatched":
         acting = "、".join(
@@ -98,13 +110,17 @@ def print_decision(d: Decision, console: Any = None) -> None:
             if b.clauses and d.matter_detail and d.matter_detail.list != "basic":
                 console.print(f"[bold]{b.name}职责[/]: " + "；".join(b.clauses))
         for b in d.cooperating_bodies:
-            console.print(f"[bold]{b.name}配合职责[/]: " + "；".join(f"{i}. {c}" for i, c in enumerate(b.clauses, 1)))
+            console.print(
+                f"[bold]{b.name}配合职责[/]: " + "；".join(f"{i}. {c}" for i, c in enumerate(b.clauses, 1))
+            )
     if d.clarify is not None:
         t = Table(title=f"追问 ask: {d.clarify.question}")
         for col in ("answer", "matter", "acting", "reclaimed", "basis"):
             t.add_column(col)
         for o in d.clarify.options:
-            t.add_row(o.label or o.value, o.matter, "、".join(o.acting), "是" if o.reclaimed else "否", o.basis)
+            t.add_row(
+                o.label or o.value, o.matter, "、".join(o.acting), "是" if o.reclaimed else "否", o.basis
+            )
         console.print(t)
     if d.alternatives:
         t = Table(title="备选 alternatives")
@@ -116,7 +132,11 @@ def print_decision(d: Decision, console: Any = None) -> None:
     facts = d.trace.facts
     if facts:
         console.print(
-            "事实 facts: " + "；".join(f"{k}={v.value}（{v.source}{'：' + v.evidence if v.evidence else ''}）" for k, v in facts.items())
+            "事实 facts: "
+            + "；".join(
+                f"{k}={v.value}（{v.source}{'：' + v.evidence if v.evidence else ''}）"
+                for k, v in facts.items()
+            )
         )
     console.print(f"[dim]rulebook {d.rulebook_hash}[/]")
 
@@ -129,7 +149,10 @@ def register(app: typer.Typer) -> None:
         text: Annotated[str, typer.Argument(help="Incident description (Chinese), e.g. 地里有人烧秸秆.")],
         facts: Annotated[
             Optional[list[str]],  # noqa: UP045
-            typer.Option("--facts", help="Deciding facts NAME=VALUE (repeatable or comma-separated), e.g. road_class=县道."),
+            typer.Option(
+                "--facts",
+                help="Deciding facts NAME=VALUE (repeatable or comma-separated), e.g. road_class=县道.",
+            ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the Decision as JSON.")] = False,
         limit: Annotated[int, typer.Option("--limit", min=0, help="Most alternatives shown.")] = 5,
@@ -144,12 +167,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def batch(
-        infile: Annotated[Path, typer.Argument(help="JSONL input: one object per line with at least id and text.")],
+        infile: Annotated[
+            Path, typer.Argument(help="JSONL input: one object per line with at least id and text.")
+        ],
         out: Annotated[Path, typer.Option("-o", "--out", help="JSONL output, one line per input line.")],
         limit: Annotated[int, typer.Option("--limit", min=0, help="Most alternatives per line.")] = 5,
         rules: RulesOption = None,
     ) -> None:
-        """Route a JSONL file of incidents (batch format of cases/README.md); bad lines are reported, the rest processed."""
+        """Route a JSONL file of incidents (cases/README.md format); bad lines reported, the rest processed."""
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -163,14 +188,17 @@ def register(app: typer.Typer) -> None:
         router = _router(rules)
         bad = 0
         done = 0
-        with out.open("w", encoding="utf-8") as fh, Progress(
-            TextColumn("[bold]routing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=not sys.stderr.isatty(),
-        ) as progress:
+        with (
+            out.open("w", encoding="utf-8") as fh,
+            Progress(
+                TextColumn("[bold]routing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=not sys.stderr.isatty(),
+            ) as progress,
+        ):
             task = progress.add_task("route", total=len(lines))
             for n, raw in enumerate(lines, 1):
                 progress.advance(task)
@@ -187,14 +215,20 @@ def register(app: typer.Typer) -> None:
                         raise ValueError("no 'text' string")
                     facts = obj.get("facts") or None
                     d = router.route(text, facts=facts, limit=limit)
-                    fh.write(json.dumps(d.to_batch(case_id if case_id is not None else n), ensure_ascii=False) + "\n")
+                    fh.write(
+                        json.dumps(d.to_batch(case_id if case_id is not None else n), ensure_ascii=False)
+                        + "\n"
+                    )
                     done += 1
                 except (ValueError, TypeError, IncidentTextError, LookupError) as exc:
                     bad += 1
                     msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
                     err.print(f"[red]{infile}:{n}: {msg}[/]")
                     if case_id is not None:
-                        fh.write(json.dumps({"id": case_id, "status": "error", "error": msg}, ensure_ascii=False) + "\n")
+                        fh.write(
+                            json.dumps({"id": case_id, "status": "error", "error": msg}, ensure_ascii=False)
+                            + "\n"
+                        )
         err.print(f"{done} routed, {bad} bad line(s) → {out}")
         if bad:
             raise typer.Exit(1)
@@ -203,7 +237,9 @@ def register(app: typer.Typer) -> None:
     def eval_(
         cases: Annotated[Path, typer.Argument(help="Labeled JSONL (format of cases/README.md).")],
         as_json: Annotated[bool, typer.Option("--json", help="Print metrics and misses as JSON.")] = False,
-        misses: Annotated[bool, typer.Option("--misses/--no-misses", help="List the cases routed wrongly.")] = True,
+        misses: Annotated[
+            bool, typer.Option("--misses/--no-misses", help="List the cases routed wrongly.")
+        ] = True,
         rules: RulesOption = None,
     ) -> None:
         """Score the router on a labeled file: route accuracy, clarify handling, out-of-scope, cooperating."""
@@ -220,7 +256,12 @@ def register(app: typer.Typer) -> None:
             payload = {
                 "metrics": m,
                 "misses": [
-                    {"id": r.case.id, "text": r.case.text, "expected": list(r.case.accept), "got": r.decision.to_batch()}
+                    {
+                        "id": r.case.id,
+                        "text": r.case.text,
+                        "expected": list(r.case.accept),
+                        "got": r.decision.to_batch(),
+                    }
                     for r in report.misses
                 ],
             }
@@ -247,10 +288,15 @@ def register(app: typer.Typer) -> None:
             for col in ("id", "text", "expected", "got"):
                 mt.add_column(col, overflow="fold")
             for r in report.misses:
-                exp = " / ".join(f"{a['matter']}:{'、'.join(a.get('acting') or [])}" for a in r.case.accept) or "unmatched"
+                exp = (
+                    " / ".join(f"{a['matter']}:{'、'.join(a.get('acting') or [])}" for a in r.case.accept)
+                    or "unmatched"
+                )
                 d = r.decision
                 got = f"{d.status} {d.matter or ''}:{'、'.join(d.acting)}"
                 if d.clarify is not None:
-                    got += " ? " + d.clarify.fact + " [" + ", ".join(o.matter for o in d.clarify.options) + "]"
+                    got += (
+                        " ? " + d.clarify.fact + " [" + ", ".join(o.matter for o in d.clarify.options) + "]"
+                    )
                 mt.add_row(r.case.id, r.case.text[:60], exp, got)
             console.print(mt)

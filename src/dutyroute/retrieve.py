@@ -250,7 +250,8 @@ class MatterIndex:
         if EXPANSION_IN_BM25:
             for e in q.entries:
                 grams |= self._expansion_grams.get(e, frozenset())
-        ids = [i for i in map(self._vocab.get, grams) if i is not None]
+        vocab = self._vocab
+        ids = [vocab[g] for g in grams if g in vocab]
         if ids:
             bm = self._weights[np.asarray(sorted(ids))].sum(axis=0, dtype=np.float64)
         else:

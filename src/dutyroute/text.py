@@ -158,6 +158,8 @@ def char_ngrams(text: str, n: int = 2) -> list[str]:
     for seg in segments(text):
         if len(seg) < n:
             out.append(seg)
-            continue
-        out.extend(seg[i : i + n] for i in range(len(seg) - n + 1))
+        elif n == 2:
+            out.extend(map(str.__add__, seg, seg[1:]))
+        else:
+            out.extend(seg[i : i + n] for i in range(len(seg) - n + 1))
     return out

@@ -282,3 +282,14 @@ def test_decision_is_immutable(router: Router) -> None:
     d = router.route("村西头有人在自家地里烧麦秸")
     with pytest.raises(ValidationError):  # frozen model
         d.matter = "B1"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("text", "matter"),
+    [("地头有人在烧桔杆", "B96"), ("家里困难想申请抵保", "C11"), ("村口乱到垃圾的人太多了", "B97")],
+)
+def test_common_typos_are_corrected_before_matching(router: Router, text: str, matter: str) -> None:
+    """rules/lexicon.yaml `typos`: input-method slips in key words do not lose the route."""
+    d = route(router, text)
+    assert d.matter == matter
+    assert d.trace.text == text  # the trace keeps the text as written (normalised)

@@ -154,6 +154,9 @@ class Router:
         self._matcher = PhraseMatcher(phrases)
         framing = sorted({normalize(f) for f in rules.framing}, key=len, reverse=True)
         self._framing = re.compile("|".join(map(re.escape, framing))) if framing else None
+        self._typos = {normalize(w): normalize(r) for w, r in rules.typos}
+        typo_keys = sorted(self._typos, key=len, reverse=True)
+        self._typo_re = re.compile("|".join(map(re.escape, typo_keys))) if typo_keys else None
         asks = sorted({normalize(a) for a in rules.asks}, key=len, reverse=True)
         self._asks = re.compile("|".join(map(re.escape, asks))) if asks else None
         self._reasons = {e.id: e for e in rules.lexicon}
@@ -212,6 +215,8 @@ class Router:
                 limit=MAX_TEXT_CHARS,
             )
         work_text = self._framing.sub("，", norm) if self._framing is not None else norm
+        if self._typo_re is not None:
+            work_text = self._typo_re.sub(lambda m: self._typos[m.group(0)], work_text)
         hits = self._matcher.find(work_text)
         entries = [h.key[1] for h in hits if h.key[0] == "lex"]
         boosts = self._ask_boosts(work_text, hits)

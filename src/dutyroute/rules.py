@@ -175,6 +175,7 @@ class RuleSet:
     framing: tuple[str, ...] = ()
     asks: tuple[str, ...] = ()
     outside: tuple[str, ...] = ()
+    typos: tuple[tuple[str, str], ...] = ()
 
     def fact(self, name: str) -> FactSpec | None:
         """The fact spec of that name, or None."""
@@ -292,19 +293,20 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     """
     d = Path(directory) if directory is not None else rules_dir()
     lex_path, facts_path, routing_path = d / "lexicon.yaml", d / "facts.yaml", d / "routing.yaml"
-    lexicon, framing, asks, outside = _load_lexicon(lex_path)
+    lexicon, framing, asks, outside, typos = _load_lexicon(lex_path)
     facts = _load_facts(facts_path)
     contrasts, rules, key = _load_routing(routing_path)
     return RuleSet(
-        lexicon,
-        facts,
-        contrasts,
-        rules,
-        key,
-        (str(lex_path), str(facts_path), str(routing_path)),
-        framing,
-        asks,
-        outside,
+        lexicon=lexicon,
+        facts=facts,
+        contrasts=contrasts,
+        rules=rules,
+        rulebook_key=key,
+        paths=(str(lex_path), str(facts_path), str(routing_path)),
+        framing=framing,
+        asks=asks,
+        outside=outside,
+        typos=typos,
     )
 
 
@@ -375,7 +377,9 @@ def _check_keys(
 
 def _load_lexicon(
     path: Path,
-) -> tuple[tuple[LexiconEntry, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+) -> tuple[
+    tuple[LexiconEntry, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]
+]:
     items, path, data = _read(path, "entries")
     framing = _strs(data.get("framing"), path, ("framing",), "framing", phrases=True)
     if any("…" in f or "..." in f for f in framing):
@@ -384,6 +388,13 @@ def _load_lexicon(
     if any("…" in f or "..." in f for f in asks):
         raise _fail(path, ("asks",), "asks markers must be plain (no … gaps)")
     outside = _strs(data.get("outside"), path, ("outside",), "outside", phrases=True)
+    raw_typos = data.get("typos") or {}
+    if not isinstance(raw_typos, Mapping):
+        raise _fail(path, ("typos",), "typos must map a misspelling to its correction")
+    typos = tuple((str(k), str(v)) for k, v in raw_typos.items())
+    for wrong, right in typos:
+        if not wrong.strip() or not right.strip() or "…" in wrong:
+            raise _fail(path, ("typos",), f"typo {wrong!r} → {right!r}: both must be plain, non-empty text")
     out: list[LexiconEntry] = []
     seen: set[str] = set()
     for i, e in enumerate(items):
@@ -411,7 +422,7 @@ def _load_lexicon(
                 keys,
             )
         )
-    return tuple(out), framing, asks, outside
+    return tuple(out), framing, asks, outside, typos
 
 
 def _load_facts(path: Path) -> tuple[FactSpec, ...]:

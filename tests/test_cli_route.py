@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from dutyroute.cli import app
@@ -65,12 +66,14 @@ def test_batch_writes_one_line_per_input_and_reports_bad_lines(tmp_path: Path) -
     assert r.exit_code == 1
     assert "in.jsonl:2:" in r.output and "in.jsonl:3:" in r.output
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    assert [x["id"] for x in rows] == ["a", "c", "d", "e"]
+    assert [x["id"] for x in rows] == ["a", None, "c", "d", "e"]
+    assert [x["line"] for x in rows] == [1, 2, 3, 4, 5]
     assert rows[0]["matter"] == "B96" and rows[0]["acting"] == ["小京庄乡"] and rows[0]["status"] == "routed"
-    assert rows[1]["status"] == "error"
-    assert rows[2]["status"] == "needs_clarification" and rows[2]["clarify"]["options"]
-    assert rows[3]["status"] == "unmatched" and rows[3]["matter"] is None and rows[3]["acting"] == []
-    for row in (rows[0], rows[2], rows[3]):
+    assert rows[1]["status"] == "error" and rows[1]["error"].startswith("not JSON")
+    assert rows[2]["status"] == "error"
+    assert rows[3]["status"] == "needs_clarification" and rows[3]["clarify"]["options"]
+    assert rows[4]["status"] == "unmatched" and rows[4]["matter"] is None and rows[4]["acting"] == []
+    for row in (rows[0], rows[3], rows[4]):
         assert {
             "status",
             "matter",
@@ -131,3 +134,183 @@ def test_eval_scores_a_labeled_file(tmp_path: Path) -> None:
     assert [x["id"] for x in json.loads(r.output)["misses"]] == ["4"]
     r = runner.invoke(app, ["eval", str(cases)])
     assert "route accuracy" in r.output and "3/4" in r.output and "misses" in r.output
+
+
+# ── batch: one output line per input line, whatever the input holds ──────────────────────────
+def _batch_file(tmp_path: Path, raw: bytes) -> Path:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(raw)
+    return src
+
+
+def test_batch_writes_a_line_for_every_input_line_and_counts_each_status(tmp_path: Path) -> None:
+    """Blank, BOM-prefixed, non-object, text-less and badly typed lines each get an error line in
+    place; the summary counts routed, needs_clarification, unmatched and error separately."""
+    bom = "\ufeff"
+    lines = [
+        bom + json.dumps({"id": "a", "text": "村西头有人在自家地里烧麦秸"}, ensure_ascii=False),
+        bom + json.dumps({"id": "b", "text": "路面塌下去一块，车过不去"}, ensure_ascii=False),  # cat a b
+        "",
+        "[1, 2]",
+        json.dumps({"id": "c"}),
+        json.dumps({"id": "d", "text": 42}),
+        json.dumps({"id": "e", "text": "护照到期了怎么换新的"}, ensure_ascii=False),
+    ]
+    src = _batch_file(tmp_path, ("\n".join(lines) + "\n").encode("utf-8"))
+    out = tmp_path / "out.jsonl"
+    r = runner.invoke(app, ["batch", str(src), "-o", str(out)])
+    assert r.exit_code == 1
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [x["line"] for x in rows] == list(range(1, 8))
+    assert [x["id"] for x in rows] == ["a", "b", None, None, "c", "d", "e"]
+    assert [x["status"] for x in rows] == [
+        "routed",
+        "needs_clarification",
+        "error",
+        "error",
+        "error",
+        "error",
+        "unmatched",
+    ]
+    assert "blank line" in rows[2]["error"]
+    assert "got array" in rows[3]["error"]
+    assert "no 'text'" in rows[4]["error"]
+    assert "'text' must be a string, got number" in rows[5]["error"]
+    for n in (3, 4, 5, 6):
+        assert f"in.jsonl:{n}:" in r.output
+    assert "7 lines: 1 routed, 1 needs_clarification, 1 unmatched, 4 errors" in r.output
+
+
+def test_batch_warns_about_missing_null_and_duplicate_ids_and_never_invents_one(tmp_path: Path) -> None:
+    lines = [
+        {"text": "村西头有人在自家地里烧麦秸"},
+        {"id": None, "text": "村西头有人在自家地里烧麦秸"},
+        {"id": "x", "text": "村西头有人在自家地里烧麦秸"},
+        {"id": "x", "text": "村西头有人在自家地里烧麦秸"},
+    ]
+    src = _batch_file(tmp_path, "\n".join(json.dumps(x, ensure_ascii=False) for x in lines).encode())
+    out = tmp_path / "out.jsonl"
+    r = runner.invoke(app, ["batch", str(src), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [x["id"] for x in rows] == [None, None, "x", "x"]
+    assert all(x["status"] == "routed" for x in rows)
+    assert "in.jsonl:1: warning: no 'id'" in r.output
+    assert "in.jsonl:2: warning: 'id' is null" in r.output
+    assert "in.jsonl:4: warning: duplicate id 'x' (first on line 3)" in r.output
+
+
+def test_batch_reads_standard_input_and_writes_standard_output() -> None:
+    text = json.dumps({"id": "a", "text": "村西头有人在自家地里烧麦秸"}, ensure_ascii=False) + "\n"
+    r = runner.invoke(app, ["batch", "-", "-o", "-"], input=text.encode("utf-8"))
+    assert r.exit_code == 0, r.output
+    row = json.loads(next(x for x in r.output.splitlines() if x.startswith("{")))
+    assert row["id"] == "a" and row["matter"] == "B96"
+
+
+def test_batch_gbk_file_is_reported_per_line_with_the_way_out_and_read_with_encoding(tmp_path: Path) -> None:
+    src = _batch_file(
+        tmp_path,
+        json.dumps({"id": "a", "text": "村西头有人在自家地里烧麦秸"}, ensure_ascii=False).encode("gbk"),
+    )
+    out = tmp_path / "out.jsonl"
+    r = runner.invoke(app, ["batch", str(src), "-o", str(out)])
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    row = json.loads(out.read_text(encoding="utf-8"))
+    assert row["status"] == "error" and row["line"] == 1
+    assert "GB18030/GBK" in row["error"] and "iconv -f gb18030 -t utf-8" in row["error"]
+    r = runner.invoke(app, ["batch", str(src), "-o", str(out), "--encoding", "gb18030"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(out.read_text(encoding="utf-8"))["matter"] == "B96"
+
+
+def test_batch_utf16_file_fails_cleanly_naming_the_encoding(tmp_path: Path, capsys) -> None:
+    from dutyroute.cli import main
+
+    src = _batch_file(
+        tmp_path, json.dumps({"id": "a", "text": "烧秸秆"}, ensure_ascii=False).encode("utf-16")
+    )
+    assert main(["batch", str(src), "-o", str(tmp_path / "o.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "UTF-16" in err and "iconv -f utf-16" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["batch", "{src}", "-o", "{tmp}/no/such/folder/out.jsonl"], ["-o", "does not exist", "mkdir -p"]),
+        (["batch", "{src}", "-o", "{tmp}"], ["-o", "is a directory"]),
+        (["batch", "{tmp}", "-o", "{tmp}/out.jsonl"], ["is a directory", "JSON Lines file"]),
+        (["batch", "{tmp}/missing.jsonl", "-o", "{tmp}/out.jsonl"], ["missing.jsonl", "no such file"]),
+        (["eval", "{tmp}"], ["is a directory"]),
+        (["eval", "{tmp}/missing.jsonl"], ["no such file"]),
+        (["eval", "{gbk}"], ["GB18030/GBK", "iconv -f gb18030 -t utf-8", "gbk.jsonl:1"]),
+    ],
+)
+def test_file_problems_are_one_clean_line_naming_the_value_and_a_way_out(
+    tmp_path: Path, capsys, args: list[str], words: list[str]
+) -> None:
+    from dutyroute.cli import main
+
+    src = _batch_file(tmp_path, b'{"id": "a", "text": "x"}\n')
+    gbk = tmp_path / "gbk.jsonl"
+    gbk.write_bytes(json.dumps({"id": "a", "text": "烧秸秆", "accept": []}, ensure_ascii=False).encode("gbk"))
+    argv = [a.format(src=src, tmp=tmp_path, gbk=gbk) for a in args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dutyroute: error: ") and err.count("\n") == 1, err
+    for w in words:
+        assert w in err
+
+
+def test_eval_labels_with_unknown_matters_or_bodies_are_errors_with_did_you_mean(
+    tmp_path: Path, capsys
+) -> None:
+    from dutyroute.cli import main
+
+    route = {"matter": "C40", "acting": ["县公安局"], "cooperating": ["小京庄乡"], "reclaimed": False}
+    rows = [
+        {"id": "1", "text": "楼上邻居半夜放音响", "accept": [route], "clarify": None},
+        {"id": "2", "text": "楼上邻居半夜放音响", "accept": [{**route, "matter": "C999"}], "clarify": None},
+        {
+            "id": "3",
+            "text": "楼上邻居半夜放音响",
+            "accept": [{**route, "acting": ["县公安厅"]}],
+            "clarify": None,
+        },
+        {"id": "4", "text": "x", "accept": [{**route, "acting": ["公安局"]}], "clarify": None},
+    ]
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in rows), encoding="utf-8")
+    assert main(["eval", str(cases)]) == 2
+    err = capsys.readouterr().err
+    assert "cases.jsonl:2: accept #1: unknown matter 'C999'; did you mean 'C9 " in err
+    assert "cases.jsonl:3: accept #1: acting: unknown body '县公安厅'; did you mean '县公安局'" in err
+    assert "cases.jsonl:4: accept #1: acting '公安局' is another name of '县公安局'" in err
+    assert "cases.jsonl:1:" not in err
+
+
+# ── route: stdin, facts ──────────────────────────────────────────────────────────────────────
+def test_route_dash_reads_the_incident_from_standard_input() -> None:
+    r = runner.invoke(app, ["route", "-", "--json"], input="村西头有人在自家地里烧麦秸\n".encode())
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output[r.output.index("{") :])["matter"] == "B96"
+
+
+@pytest.mark.parametrize("facts", ["road_class=县道", "road_class＝县道，", "road_class = 县道 ；"])
+def test_facts_accept_full_width_separators(facts: str) -> None:
+    r = runner.invoke(app, ["route", "路面塌下去一块，车过不去", "--facts", facts, "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["matter"] == "C62"
+
+
+def test_route_help_lists_the_fact_names_and_values_of_the_facts_file() -> None:
+    from dutyroute.rules import load_rules
+
+    r = runner.invoke(app, ["route", "--help"])
+    assert r.exit_code == 0
+    flat = " ".join(r.output.split())
+    for spec in load_rules().facts:
+        assert spec.name in flat
+        for v in spec.values:
+            assert v.value in flat

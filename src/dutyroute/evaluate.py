@@ -20,35 +20,27 @@ Scoring, per case:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .batch import CaseFormatError, json_type, read_jsonl
 from .decision import Decision
-from .errors import DutyrouteError
+
+if TYPE_CHECKING:
+    from .models import Rulebook
 
 __all__ = [
     "CaseFormatError",
     "CaseResult",
     "EvalReport",
     "LabeledCase",
+    "check_cases",
     "evaluate",
     "read_cases",
     "score_case",
 ]
-
-
-class CaseFormatError(DutyrouteError, ValueError):
-    """A line of a labeled-cases or batch file is not valid (``file:line: what``)."""
-
-    def __init__(self, reason: str, *, path: str | Path | None = None, line: int | None = None) -> None:
-        self.reason = reason
-        self.path = path
-        self.line = line
-        where = f"{path}:{line}: " if path is not None and line is not None else ""
-        super().__init__(f"{where}{reason}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,33 +111,49 @@ class EvalReport:
         return [r for r in self.results if not r.right]
 
 
-def read_cases(path: str | Path) -> list[LabeledCase]:
-    """Read a labeled JSONL file.
+def read_cases(path: str | Path, *, encoding: str = "utf-8") -> list[LabeledCase]:
+    """Read a labeled JSONL file (UTF-8; a byte-order mark is accepted).
+
+    Args:
+        path: the file.
+        encoding: its text encoding, if not UTF-8 (e.g. ``gb18030``).
+
+    Returns:
+        The cases in file order.
 
     Raises:
-        CaseFormatError: a line is not a JSON object with ``id``, ``text`` and ``accept`` (file:line).
+        CaseFormatError: the file cannot be read (missing, a directory, another encoding — the
+            message says how to convert it), or a line is not a JSON object with ``text`` (a
+            string) and ``accept`` (a list); ``file:line``.
     """
     path = Path(path)
     out = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise CaseFormatError(f"{path}: file not found") from None
-    for n, raw in enumerate(lines, 1):
-        if not raw.strip():
-            continue
-        try:
-            obj = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise CaseFormatError(f"not JSON ({exc.msg})", path=path, line=n) from None
+    for item in read_jsonl(path, encoding=encoding):
+        n = item.line
+        if item.error is not None:
+            if item.error.startswith("blank line"):
+                continue  # blank lines separate nothing in a labeled file; no case is lost
+            raise CaseFormatError(item.error, path=path, line=n)
+        obj = item.value
         if not isinstance(obj, dict) or "text" not in obj or "accept" not in obj:
-            raise CaseFormatError("expected an object with 'id', 'text' and 'accept'", path=path, line=n)
+            got = (
+                json_type(obj)
+                if not isinstance(obj, dict)
+                else "an object without " + " and ".join(repr(k) for k in ("text", "accept") if k not in obj)
+            )
+            raise CaseFormatError(
+                f"expected an object with 'id', 'text' and 'accept', got {got}", path=path, line=n
+            )
+        if not isinstance(obj["text"], str):
+            raise CaseFormatError(f"'text' must be a string, got {json_type(obj['text'])}", path=path, line=n)
         if not isinstance(obj["accept"], list):
-            raise CaseFormatError("'accept' must be a list of routes", path=path, line=n)
+            raise CaseFormatError(
+                f"'accept' must be a list of routes, got {json_type(obj['accept'])}", path=path, line=n
+            )
         out.append(
             LabeledCase(
-                id=str(obj.get("id", n)),
-                text=str(obj["text"]),
+                id=str(obj["id"]) if obj.get("id") is not None else f"line {n}",
+                text=obj["text"],
                 accept=tuple(obj["accept"]),
                 clarify=obj.get("clarify"),
                 tags=tuple(obj.get("tags") or ()),
@@ -153,6 +161,93 @@ def read_cases(path: str | Path) -> list[LabeledCase]:
                 line=n,
             )
         )
+    return out
+
+
+def check_cases(
+    cases: Sequence[LabeledCase], rulebook: Rulebook, *, path: str | Path | None = None
+) -> list[CaseFormatError]:
+    """Labels that cannot be scored against ``rulebook``, one error each (``file:line: …``).
+
+    A label naming a matter id the rulebook does not have (``C999``), a body that is not a
+    canonical name (an unknown ``县公安厅`` or an alias such as ``县农业农村局``), a ``reclaimed``
+    that is not true/false, or a ``clarify`` option pointing past ``accept`` would be scored as a
+    miss whatever the router answers; each is reported instead, with "did you mean" suggestions
+    (rapidfuzz over the rulebook's matter ids and titles, and its canonical body names).
+
+    Returns:
+        Errors in file order; empty when every label can be scored.
+    """
+    from .bodies import BodyRegistry
+    from .rulebook import suggest_matters
+
+    matters = {m.id for m in rulebook.matters}
+    canonical = {b.name for b in rulebook.bodies}
+    registry = BodyRegistry(rulebook.bodies)
+    out: list[CaseFormatError] = []
+
+    def err(case: LabeledCase, reason: str) -> None:
+        out.append(CaseFormatError(reason, path=path, line=case.line or None))
+
+    def hint(options: Sequence[str]) -> str:
+        return f"; did you mean {' / '.join(repr(o) for o in options)}?" if options else ""
+
+    for case in cases:
+        for i, route in enumerate(case.accept, 1):
+            where = f"accept #{i}"
+            if not isinstance(route, Mapping):
+                err(
+                    case,
+                    f'{where} must be an object like {{"matter": "C40", "acting": [...]}}, '
+                    f"got {json_type(route)}",
+                )
+                continue
+            mid = route.get("matter")
+            if not isinstance(mid, str):
+                err(
+                    case,
+                    f"{where}: 'matter' must be a matter id string (B96, C40, R50), got {json_type(mid)}",
+                )
+            elif mid not in matters:
+                err(case, f"{where}: unknown matter {mid!r}{hint(suggest_matters(rulebook, mid))}")
+            for key in ("acting", "cooperating"):
+                names = route.get(key)
+                if names is None:
+                    continue
+                if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+                    err(case, f"{where}: '{key}' must be a list of body names, got {json_type(names)}")
+                    continue
+                for name in names:
+                    if name in canonical:
+                        continue
+                    body = registry.get(name)
+                    if body is not None:
+                        err(
+                            case,
+                            f"{where}: {key} {name!r} is another name of {body.name!r}; "
+                            "labels use canonical names (cases/README.md)",
+                        )
+                    else:
+                        err(case, f"{where}: {key}: unknown body {name!r}{hint(registry.suggest(name))}")
+            if "reclaimed" in route and not isinstance(route["reclaimed"], bool):
+                err(case, f"{where}: 'reclaimed' must be true or false, got {json_type(route['reclaimed'])}")
+        clarify = case.clarify
+        if clarify is None:
+            continue
+        if not isinstance(clarify, Mapping) or not isinstance(clarify.get("options"), Mapping):
+            err(case, 'clarify must be null or {"fact": "road_class", "options": {"县道": 0, "村道": 1}}')
+            continue
+        for value, index in clarify["options"].items():
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(case.accept):
+                err(
+                    case,
+                    f"clarify option {value!r}: {index!r} is no index into accept, which has "
+                    + (
+                        f"{len(case.accept)} route(s) (0…{len(case.accept) - 1})"
+                        if case.accept
+                        else "no routes"
+                    ),
+                )
     return out
 
 

@@ -28,6 +28,7 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,7 @@ __all__ = [
     "load_roles",
     "load_rulebook",
     "read_yaml",
+    "suggest_matters",
     "yaml_line",
 ]
 
@@ -576,6 +578,40 @@ def export_dict(rb: Rulebook) -> dict[str, Any]:
             for m in rb.matters
         ],
     }
+
+
+# ── lookups ──────────────────────────────────────────────────────────────────────────────────
+_ID_SHAPE = re.compile(r"^[A-Za-z]?\d*$")
+
+
+def suggest_matters(rb: Rulebook, value: str, limit: int = 3) -> list[str]:
+    """Matters close to what a caller typed, as ``"C40 噪声污染防治"`` strings, best first.
+
+    An id-like value (``C999``, ``c4``) is compared with the matter ids; anything else
+    (``噪声污染防治``, ``烧秸秆``) with the titles (rapidfuzz WRatio, 0–100, at least 60).
+
+    Returns:
+        Up to ``limit`` suggestions; empty when nothing is close.
+    """
+    from rapidfuzz import fuzz, process
+
+    by_id = {m.id: m for m in rb.matters}
+    value = value.strip()
+    if _ID_SHAPE.match(value):
+        same_list = [i for i in by_id if value[:1].isalpha() and i[0] == value[0].upper()]
+        hits = process.extract(
+            value.upper(), same_list or list(by_id), scorer=fuzz.ratio, limit=limit, score_cutoff=50
+        )
+        ids = [c for c, _s, _i in hits]
+    else:
+        titles = {m.id: m.title for m in rb.matters}
+        hits = process.extract(value, titles, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+        ids = [str(key) for _title, _s, key in hits]
+    return [f"{i} {_short(by_id[i].title)}" for i in ids]
+
+
+def _short(title: str, most: int = 24) -> str:
+    return title if len(title) <= most else title[: most - 1] + "…"
 
 
 # ── load ─────────────────────────────────────────────────────────────────────────────────────

@@ -10,7 +10,11 @@ become one clean line on stderr and exit code 2. Commands are grouped by topic, 
 
 from __future__ import annotations
 
+import inspect
+import os
+import re
 import sys
+from typing import Annotated
 
 import typer
 
@@ -25,9 +29,64 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"dutyroute {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version),
+    ] = False,
+) -> None:
     """Route incidents to the body that must act, from a township's official duty lists."""
+
+
+_CJK_END = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]$")
+_CJK_START = re.compile(r"^[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def reflow(doc: str) -> str:
+    """A docstring as help text: each paragraph on one line (the terminal wraps it), lists kept.
+
+    Source docstrings are wrapped at the code's line length; typer's rich help keeps single line
+    breaks, which would break sentences in the middle. Lines are joined with a space, or with
+    nothing between two Chinese characters; lines starting with ``-``/``*`` stay list items.
+    """
+    paragraphs = re.split(r"\n\s*\n", inspect.cleandoc(doc))
+    out = []
+    for para in paragraphs:
+        joined = ""
+        for line in (x.strip() for x in para.splitlines()):
+            if not joined:
+                joined = line
+            elif line.startswith(("- ", "* ", "• ")):
+                joined += "\n" + line
+            elif _CJK_END.search(joined) and _CJK_START.search(line):
+                joined += line
+            else:
+                joined += " " + line
+        out.append(joined)
+    return "\n\n".join(out)
+
+
+def _reflow_help(typer_app: typer.Typer) -> None:
+    """Give every command of ``typer_app`` (and its groups) its docstring, reflowed, as help."""
+    for info in typer_app.registered_commands:
+        if info.help is None and info.callback is not None and info.callback.__doc__:
+            info.help = reflow(info.callback.__doc__)
+    if typer_app.registered_callback is not None:
+        cb = typer_app.registered_callback
+        if cb.help is None and cb.callback is not None and cb.callback.__doc__:
+            cb.help = reflow(cb.callback.__doc__)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_help(group.typer_instance)
 
 
 def _register() -> None:
@@ -36,6 +95,7 @@ def _register() -> None:
     rulebook_cmds.register(app)
     graph_cmds.register(app)
     route_cmds.register(app)
+    _reflow_help(app)
 
 
 _register()
@@ -51,6 +111,19 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # standalone mode always ends this way
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except BrokenPipeError:  # `dutyroute export | head`: the reader left; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except OSError as exc:  # a file problem no command foresaw: still one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"dutyroute: error: {where}{exc.strerror or exc}", err=True)
+        return 2
+    except UnicodeError as exc:
+        typer.echo(
+            f"dutyroute: error: {exc}; dutyroute reads UTF-8 text (convert with iconv -t utf-8)", err=True
+        )
+        return 2
     return 0
 
 

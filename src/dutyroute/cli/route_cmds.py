@@ -4,35 +4,44 @@
   cooperating bodies, reclaimed, basis, the township's duties, alternatives, the clarifying
   question); ``--json`` prints ``Decision.model_dump(mode="json")``; ``--facts road_class=县道``
   passes deciding facts.
+  ``dutyroute route -`` reads the incident from standard input.
 - ``dutyroute batch IN.jsonl -o OUT.jsonl`` routes one JSON object per line (at least ``id`` and
-  ``text``) and writes one line per input in the batch format of ``../shared/cases/README.md``.
-  A bad line (not JSON, no text, empty or oversized text) is reported on stderr with its line
-  number and, when its id is known, written as ``{"id": …, "status": "error", "error": …}``; the
-  rest is still processed. Exit code 1 when any line was bad.
-- ``dutyroute eval CASES.jsonl`` scores a labeled file (``dutyroute.evaluate``) and lists the misses.
+  ``text``) and writes exactly one line per input line, same order, in the batch format of
+  ``../shared/cases/README.md`` plus ``line`` (:mod:`dutyroute.batch`). A bad line (blank, not
+  UTF-8, not JSON, not an object, no text …) is written as ``{"id": … | null, "line": N,
+  "status": "error", "error": …}`` and reported on stderr with its line number; missing, null and
+  duplicate ids are warned about. ``-`` reads standard input / writes standard output. Exit code
+  1 when any line was bad.
+- ``dutyroute eval CASES.jsonl`` scores a labeled file (``dutyroute.evaluate``) and lists the
+  misses; labels naming unknown matters or bodies are errors with "did you mean".
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
+from typer.core import TyperCommand
+
+from ..errors import DutyrouteError
+from ._common import (
+    CliInputError,
+    RulesOption,
+    check_output,
+    decode_text,
+    open_output,
+    plural,
+    read_input,
+    router_for,
+)
 
 if TYPE_CHECKING:
     from ..decision import Decision
-    from ..router import Router
-
-RulesOption = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
-    typer.Option(
-        "--rules",
-        help="Rulebook directory (rules/<township>/); default: the bundled 小京庄乡 rulebook.",
-        show_default=False,
-    ),
-]
 
 _LIST_CN = {
     "basic": "基本履职事项清单",
@@ -46,29 +55,47 @@ _STATUS_CN = {
 }
 
 
-def _router(rules: Path | None) -> Router:
-    from ..router import Router
-
-    if rules is None:
-        return Router.default()
-    from ..rulebook import load_rulebook
-
-    return Router(load_rulebook(rules))
+_FACT_SEPARATORS = re.compile(r"[,;、]")
 
 
 def _parse_facts(items: list[str] | None) -> dict[str, str]:
+    """``["road_class=县道", "place=耕地，actor=村民"]`` → dict; full-width ``，；＝`` and ``、`` accepted."""
     out: dict[str, str] = {}
     for item in items or []:
-        for part in item.split(","):
+        for part in _FACT_SEPARATORS.split(unicodedata.normalize("NFKC", item)):
             if not part.strip():
                 continue
             if "=" not in part:
                 raise typer.BadParameter(
-                    f"expected NAME=VALUE (e.g. road_class=县道), got {part!r}", param_hint="--facts"
+                    f"expected NAME=VALUE (e.g. road_class=县道), got {part.strip()!r}", param_hint="--facts"
                 )
             k, v = part.split("=", 1)
             out[k.strip()] = v.strip()
     return out
+
+
+def _facts_epilog() -> str:
+    """The fact names and values of the bundled ``rules/facts.yaml``, one paragraph per fact."""
+    try:
+        from ..rules import load_rules
+
+        specs = load_rules().facts
+    except DutyrouteError as exc:  # help must still print
+        return f"Facts: cannot read rules/facts.yaml ({exc})"
+    lines = ["Facts for --facts NAME=VALUE (bundled rules/facts.yaml; several: a=x,b=y or repeat --facts):"]
+    for f in specs:
+        values = ", ".join(v.value for v in f.values)
+        lines.append(f"  {f.name} ({f.label}): {values}")
+    return "\n".join(lines)
+
+
+class _FactsHelp(TyperCommand):
+    """A command whose --help ends with the fact names and values, read when help is shown."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        if self.epilog is None:
+            self.epilog = _facts_epilog()
+        super().format_help(ctx, formatter)
 
 
 def print_decision(d: Decision, console: Any = None) -> None:
@@ -144,14 +171,20 @@ def print_decision(d: Decision, console: Any = None) -> None:
 def register(app: typer.Typer) -> None:
     """Add ``route``, ``batch`` and ``eval`` to the app."""
 
-    @app.command()
+    @app.command(cls=_FactsHelp)
     def route(
-        text: Annotated[str, typer.Argument(help="Incident description (Chinese), e.g. 地里有人烧秸秆.")],
+        text: Annotated[
+            str,
+            typer.Argument(
+                help="Incident description (Chinese), e.g. 地里有人烧秸秆; - reads it from standard input."
+            ),
+        ],
         facts: Annotated[
             Optional[list[str]],  # noqa: UP045
             typer.Option(
                 "--facts",
-                help="Deciding facts NAME=VALUE (repeatable or comma-separated), e.g. road_class=县道.",
+                help="Deciding facts NAME=VALUE, repeatable or comma-separated (， also works), "
+                "e.g. road_class=县道; the names and values are listed below.",
             ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the Decision as JSON.")] = False,
@@ -159,7 +192,11 @@ def register(app: typer.Typer) -> None:
         rules: RulesOption = None,
     ) -> None:
         """Route one incident: who acts, who cooperates, reclaimed or not, and the list item."""
-        d = _router(rules).route(text, facts=_parse_facts(facts), limit=limit)
+        if text == "-":
+            if sys.stdin.isatty():
+                typer.echo("reading the incident from standard input (end with Ctrl-D)", err=True)
+            text = decode_text(read_input(Path("-"), what="incident"), what="standard input")
+        d = router_for(rules).route(text, facts=_parse_facts(facts), limit=limit)
         if as_json:
             typer.echo(json.dumps(d.model_dump(mode="json"), ensure_ascii=False, indent=2))
         else:
@@ -168,69 +205,72 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def batch(
         infile: Annotated[
-            Path, typer.Argument(help="JSONL input: one object per line with at least id and text.")
+            Path,
+            typer.Argument(
+                help="JSONL input: one object per line with at least id and text (- reads standard input).",
+                show_default=False,
+            ),
         ],
-        out: Annotated[Path, typer.Option("-o", "--out", help="JSONL output, one line per input line.")],
+        out: Annotated[
+            Path,
+            typer.Option(
+                "-o", "--out", help="JSONL output, one line per input line (- writes standard output)."
+            ),
+        ],
         limit: Annotated[int, typer.Option("--limit", min=0, help="Most alternatives per line.")] = 5,
+        encoding: Annotated[
+            str,
+            typer.Option(help="Text encoding of the input, e.g. gb18030 for files saved by Chinese Windows."),
+        ] = "utf-8",
         rules: RulesOption = None,
     ) -> None:
-        """Route a JSONL file of incidents (cases/README.md format); bad lines reported, the rest processed."""
+        """Route a JSONL file of incidents (cases/README.md format), one output line per input line.
+
+        A line that cannot be routed gets {"id": …, "line": N, "status": "error", "error": …}
+        and is reported on stderr with its line number; the rest is still routed. Exit code 1
+        when any line was bad.
+        """
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        from ..errors import IncidentTextError
+        from ..batch import dumps_line, read_jsonl, route_lines
 
-        err = Console(stderr=True)
-        try:
-            lines = infile.read_text(encoding="utf-8").splitlines()
-        except FileNotFoundError:
-            raise typer.BadParameter(f"{infile}: file not found", param_hint="IN.jsonl") from None
-        router = _router(rules)
-        bad = 0
-        done = 0
+        err = Console(stderr=True, highlight=False, soft_wrap=True)
+        check_output(out, option="-o")
+        name = "<stdin>" if str(infile) == "-" else str(infile)
+        lines = read_jsonl(read_input(infile, what="input file"), encoding=encoding, name=name)
+        router = router_for(rules)
+        counts = {"routed": 0, "needs_clarification": 0, "unmatched": 0, "error": 0}
+        from rich.markup import escape
+
         with (
-            out.open("w", encoding="utf-8") as fh,
+            open_output(out, option="-o") as fh,
             Progress(
                 TextColumn("[bold]routing"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeRemainingColumn(),
                 console=err,
-                transient=not sys.stderr.isatty(),
+                transient=True,
+                disable=not err.is_terminal,
             ) as progress,
         ):
             task = progress.add_task("route", total=len(lines))
-            for n, raw in enumerate(lines, 1):
+            for outcome in route_lines(router, lines, limit=limit):
                 progress.advance(task)
-                if not raw.strip():
-                    continue
-                case_id: Any = None
-                try:
-                    obj = json.loads(raw)
-                    if not isinstance(obj, dict):
-                        raise ValueError("expected a JSON object")
-                    case_id = obj.get("id")
-                    text = obj.get("text")
-                    if not isinstance(text, str):
-                        raise ValueError("no 'text' string")
-                    facts = obj.get("facts") or None
-                    d = router.route(text, facts=facts, limit=limit)
-                    fh.write(
-                        json.dumps(d.to_batch(case_id if case_id is not None else n), ensure_ascii=False)
-                        + "\n"
-                    )
-                    done += 1
-                except (ValueError, TypeError, IncidentTextError, LookupError) as exc:
-                    bad += 1
-                    msg = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
-                    err.print(f"[red]{infile}:{n}: {msg}[/]")
-                    if case_id is not None:
-                        fh.write(
-                            json.dumps({"id": case_id, "status": "error", "error": msg}, ensure_ascii=False)
-                            + "\n"
-                        )
-        err.print(f"{done} routed, {bad} bad line(s) → {out}")
-        if bad:
+                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                for w in outcome.warnings:
+                    err.print(f"[yellow]{escape(name)}:{outcome.line}: warning: {escape(w)}[/]")
+                if outcome.error is not None:
+                    err.print(f"[red]{escape(name)}:{outcome.line}: {escape(outcome.error)}[/]")
+                fh.write(dumps_line(outcome.record) + "\n")
+        dest = "standard output" if str(out) == "-" else str(out)
+        err.print(
+            f"{plural(len(lines), 'line')}: {counts['routed']} routed, "
+            f"{counts['needs_clarification']} needs_clarification, {counts['unmatched']} unmatched, "
+            f"{plural(counts['error'], 'error')} → {escape(dest)}"
+        )
+        if counts["error"]:
             raise typer.Exit(1)
 
     @app.command(name="eval")
@@ -240,16 +280,31 @@ def register(app: typer.Typer) -> None:
         misses: Annotated[
             bool, typer.Option("--misses/--no-misses", help="List the cases routed wrongly.")
         ] = True,
+        encoding: Annotated[
+            str, typer.Option(help="Text encoding of the file, e.g. gb18030; default UTF-8.")
+        ] = "utf-8",
         rules: RulesOption = None,
     ) -> None:
-        """Score the router on a labeled file: route accuracy, clarify handling, out-of-scope, cooperating."""
+        """Score the router on a labeled file: route accuracy, clarify handling, out-of-scope, cooperating.
+
+        Labels must name the rulebook's matter ids and canonical body names; any other is an
+        error naming its line, with "did you mean".
+        """
         from rich.console import Console
         from rich.table import Table
 
-        from ..evaluate import evaluate, read_cases
+        from ..evaluate import check_cases, evaluate, read_cases
 
-        labeled = read_cases(cases)
-        router = _router(rules)
+        labeled = read_cases(cases, encoding=encoding)
+        router = router_for(rules)
+        problems = check_cases(labeled, router.rulebook, path=cases)
+        if problems:
+            for p in problems:
+                typer.echo(f"dutyroute: error: {p}", err=True)
+            raise CliInputError(
+                f"{cases}: {plural(len(problems), 'label')} cannot be scored against the rulebook "
+                f"{router.rulebook.hash}; fix them (see above) and run eval again"
+            )
         report = evaluate(labeled, [router.route(c.text) for c in labeled])
         m = report.metrics
         if as_json:

@@ -39,14 +39,24 @@ _TRAILING_SEP = re.compile(r"[\s；;]+$")
 def clean_text(cell: str) -> str:
     """Cell text with tags turned into line boundaries, entities decoded, spaces collapsed.
 
+    Removing a tag or decoding an entity can form a new one (``<<p>>`` → ``<\n>``,
+    ``&amp;lt;p&amp;gt;`` → ``&lt;p&gt;``), so the steps repeat until the text no longer changes:
+    cleaning is idempotent (``clean_text(clean_text(s)) == clean_text(s)``). A round that changes
+    the text shortens it or only turns odd spaces into plain ones, so this ends.
+
     Returns:
         The text, each paragraph or list item on its own line, no blank lines, no edge spaces.
     """
-    text = _TAG.sub(BOUNDARY, cell)
-    text = _UNCLOSED_TAG.sub(BOUNDARY, text)  # a tag cut off at the end of a cell
-    text = html.unescape(text)
-    text = _HSPACE.sub(" ", text)
-    return _BLANK_LINES.sub(BOUNDARY, text).strip()
+    text = cell
+    while True:
+        step = _TAG.sub(BOUNDARY, text)
+        step = _UNCLOSED_TAG.sub(BOUNDARY, step)  # a tag cut off at the end of a cell
+        step = html.unescape(step)
+        step = _HSPACE.sub(" ", step)
+        step = _BLANK_LINES.sub(BOUNDARY, step).strip()
+        if step == text:
+            return step
+        text = step
 
 
 def _squash(text: str) -> str:

@@ -20,6 +20,13 @@ Who acts, by list (the rulebook's own data):
   better or a rule picks one); the township cooperates, with its 乡镇配合职责 clauses.
 - reclaimed matter (上级部门收回事项清单): the receiving department(s) (承接部门) act, reclaimed is
   True, nobody cooperates. A joint receiver block (``县财政局、县规划和自然资源局、…``) acts jointly.
+
+Confidence (``Decision.confidence``, in [0, 1]) is a ranking signal, not a calibrated probability:
+``(1 - exp(-score / CONFIDENCE_SCALE)) · (0.55 + 0.45 · margin)`` where ``margin`` is the lead of
+the top score over the next matter's, relative to the top. Strong evidence with a clear lead gives
+0.7–0.95; a near tie or thin evidence gives 0.3–0.5. An alternative's confidence is the top's
+scaled by its score ratio (× 0.9). For ``unmatched`` it is how far the best score fell below the
+floor (1.0 when nothing matched at all).
 """
 
 from __future__ import annotations

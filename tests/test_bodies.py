@@ -142,9 +142,11 @@ def test_alias_claimed_by_two_bodies_is_an_error_with_line(tmp_path):
 def test_bodies_file_errors_carry_file_and_line(tmp_path):
     f = tmp_path / "bodies.yaml"
     f.write_text("bodies:\n- id: a\n  name: 县甲局\n  kind: county_agency\n", encoding="utf-8")
-    with pytest.raises(RuleFileError, match=r"bodies.yaml:2: body entry #1: kind") as exc:
+    with pytest.raises(
+        RuleFileError, match=r"bodies.yaml:4: body entry #1 \(县甲局\): kind: expected one of"
+    ) as exc:
         load_bodies(f)
-    assert exc.value.line == 2
+    assert exc.value.line == 4  # the offending key, not the entry
     f.write_text("bodies:\n- id: a\n  name: [县甲局\n", encoding="utf-8")
     with pytest.raises(RuleFileError, match="YAML syntax error") as exc:
         load_bodies(f)

@@ -314,3 +314,82 @@ def test_route_help_lists_the_fact_names_and_values_of_the_facts_file() -> None:
         assert spec.name in flat
         for v in spec.values:
             assert v.value in flat
+
+
+# ── --rules: one rules directory supplies the rulebook and the rule files ────────────────────
+@pytest.fixture
+def rules_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from listkit import RULES
+
+    shutil.copytree(RULES, tmp_path / "rules")
+    return tmp_path / "rules"
+
+
+def _break_routing(rules: Path) -> None:
+    import re
+
+    routing = rules / "routing.yaml"
+    text = routing.read_text(encoding="utf-8")
+    m = re.search(r"prefer: \[([BCR]\d+)", text)
+    assert m is not None
+    routing.write_text(text.replace(m.group(0), m.group(0).replace(m.group(1), "B999"), 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize("which", ["rules dir", "rulebook dir"])
+def test_rules_option_routes_with_the_rule_files_of_that_directory(
+    rules_copy: Path, capsys, which: str
+) -> None:
+    """An edited copy of rules/ is what routes: its routing.yaml is read (here: and rejected)."""
+    from dutyroute.cli import main
+
+    target = rules_copy if which == "rules dir" else rules_copy / "xiaojingzhuang"
+    assert main(["route", "村西头有人在自家地里烧麦秸", "--json", "--rules", str(target)]) == 0
+    assert json.loads(capsys.readouterr().out)["matter"] == "B96"
+    _break_routing(rules_copy)
+    assert main(["route", "村西头有人在自家地里烧麦秸", "--rules", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "routing.yaml:" in err and "unknown matter 'B999'" in err
+
+
+def test_rules_option_without_rule_files_routes_with_the_bundled_ones_and_says_so(
+    tmp_path: Path, rules_copy: Path, capsys
+) -> None:
+    from dutyroute.cli import main
+
+    for name in ("lexicon.yaml", "facts.yaml", "routing.yaml"):
+        (rules_copy / name).unlink()
+    assert main(["route", "村西头有人在自家地里烧麦秸", "--json", "--rules", str(rules_copy)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["matter"] == "B96"
+    assert "routing with the bundled rule files" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("setup", "words"),
+    [
+        ("missing", "no such directory"),
+        ("partial", "but not facts.yaml"),
+        ("empty", "no rulebook here"),
+    ],
+)
+def test_rules_option_problems_are_one_line(tmp_path: Path, rules_copy: Path, capsys, setup: str, words: str):
+    from dutyroute.cli import main
+
+    target = {"missing": tmp_path / "nowhere", "partial": rules_copy, "empty": tmp_path / "empty"}[setup]
+    if setup == "partial":
+        (rules_copy / "facts.yaml").unlink()
+    if setup == "empty":
+        target.mkdir()
+    assert main(["route", "烧秸秆", "--rules", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("dutyroute: error: --rules ") and err.count("\n") == 1 and words in err
+
+
+@pytest.mark.parametrize("command", [["export"], ["who", "县公安局", "--json"], ["matter", "C40", "--json"]])
+def test_every_command_takes_the_same_rules_directory(rules_copy: Path, capsys, command: list[str]) -> None:
+    from dutyroute.cli import main
+
+    assert main([*command, "--rules", str(rules_copy)]) == 0
+    assert capsys.readouterr().out.lstrip().startswith("{")

@@ -95,7 +95,7 @@ def test_compile_of_a_broken_seed_names_file_and_line(capsys, tmp_path):
 def test_lint_passes_on_the_bundled_rules(capsys):
     code, out, err = run(capsys, "lint")
     assert code == 0
-    assert "0 error(s), 0 warning(s)" in err
+    assert "0 errors, 0 warnings" in err
     for line in out.splitlines():
         path, lineno, rest = line.split(":", 2)
         assert path.endswith(".yaml") and lineno.isdigit() and rest.startswith(" info: ")

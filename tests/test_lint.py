@@ -144,3 +144,73 @@ def test_seed_of_a_township_missing_from_bodies(tmp_path):
     seed = tmp_path / "lists.txt"
     seed.write_text(list_text(["1\t类\t甲"]).replace("小京庄乡", "马道头乡"), encoding="utf-8")
     assert "unknown-township" in codes(lint_path(seed), "error")
+
+
+# ── the router's rule files are linted with the router's own loader ──────────────────────────
+def _replace(f: Path, old: str, new: str) -> int:
+    """Replace the first ``old`` in ``f``; returns the 1-based line it was on."""
+    text = f.read_text(encoding="utf-8")
+    assert old in text, old
+    line = text[: text.index(old)].count("\n") + 1
+    f.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return line
+
+
+def _first_matter_ref(routing: Path) -> tuple[str, str]:
+    """The first ``prefer: [X…`` of routing.yaml and the same with an unknown matter id."""
+    import re
+
+    m = re.search(r"prefer: \[([BCR]\d+)", routing.read_text(encoding="utf-8"))
+    assert m is not None
+    return m.group(0), m.group(0).replace(m.group(1), "B999")
+
+
+@pytest.mark.parametrize("target", ["rules", "routing.yaml", "rulebook"])
+def test_an_unknown_matter_in_routing_yaml_is_a_lint_error_with_file_line(rules_copy, target):
+    """lint fails where `dutyroute route` would: the routing rules are checked against the rulebook."""
+    routing = rules_copy.parent / "routing.yaml"
+    _replace(routing, *_first_matter_ref(routing))
+    path = {"rules": rules_copy.parent, "routing.yaml": routing, "rulebook": rules_copy}[target]
+    errors = [f for f in lint_path(path) if f.severity == "error"]
+    assert [f.code for f in errors] == ["rules-check"]
+    assert errors[0].path.endswith("routing.yaml") and errors[0].line
+    assert "unknown matter 'B999'" in errors[0].message and "did you mean" in errors[0].message
+
+
+def test_a_rule_file_the_loader_rejects_is_one_error_with_its_line(rules_copy):
+    lexicon = rules_copy.parent / "lexicon.yaml"
+    text = lexicon.read_text(encoding="utf-8")
+    lexicon.write_text(text + "\n  - id: [unclosed\n", encoding="utf-8")
+    errors = [f for f in lint_path(rules_copy.parent) if f.severity == "error"]
+    assert len(errors) == 1 and errors[0].code == "load"
+    assert errors[0].path.endswith("lexicon.yaml") and errors[0].line is not None
+
+
+def test_a_missing_rule_file_is_named(rules_copy):
+    (rules_copy.parent / "facts.yaml").unlink()
+    errors = [f for f in lint_path(rules_copy.parent) if f.severity == "error"]
+    assert [(Path(f.path).name, f.code) for f in errors] == [("facts.yaml", "load")]
+    assert "reads lexicon.yaml, facts.yaml, routing.yaml together" in errors[0].message
+
+
+def test_after_a_rulebook_fails_to_load_its_dependent_checks_are_skipped(rules_copy):
+    """One load error, one note that checks were skipped; no 'no rulebook names this body' noise."""
+    _replace(rules_copy / "cooperative.yaml", "- id: C2\n", "- id: C1\n")
+    findings = lint_path(rules_copy.parent)
+    assert [f.code for f in findings if f.severity == "error"] == ["load"]
+    assert "unused-body" not in codes(findings)
+    assert "skipped" in codes(findings, "info")
+
+
+def test_an_empty_clause_points_at_the_clause_not_the_matter(rules_copy):
+    f = rules_copy / "cooperative.yaml"
+    lines = f.read_text(encoding="utf-8").splitlines()
+    start = lines.index("- id: C1")
+    township = lines.index("  township_clauses:", start)
+    dept = next(i for i in range(start, township) if lines[i] == "    clauses:")
+    lines[township + 2] = "  - ''"
+    lines[dept + 2] = "    - ' '"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    empty = sorted((x.line, x.message) for x in lint_path(rules_copy) if x.code == "empty-clause")
+    assert [line for line, _ in empty] == [dept + 3, township + 3]
+    assert "clause #2" in empty[0][1] and "township clause #2" in empty[1][1]

@@ -314,3 +314,71 @@ def test_hash_of_a_copy_is_recomputed_not_carried_over():
     smaller = rb.model_copy(update={"matters": rb.matters[:3]})
     assert smaller.hash != original
     assert rb.model_copy().hash == original
+
+
+# ── every loader error points at the offending node, in plain words ─────────────────────────
+def _set_line(f, number: int, text: str) -> None:
+    lines = f.read_text(encoding="utf-8").splitlines()
+    lines[number - 1] = text
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _c_lines(f) -> dict[str, int]:
+    """1-based lines of interest in the C1/C2 blocks of cooperative.yaml."""
+    lines = f.read_text(encoding="utf-8").splitlines()
+    c1, c2 = lines.index("- id: C1"), lines.index("- id: C2")
+    township = lines.index("  township_clauses:", c1)
+    dept_clauses = lines.index("    clauses:", c1)
+    return {
+        "c1": c1 + 1,
+        "c2": c2 + 1,
+        "c2_seq": lines.index("  seq: 2", c2) + 1,
+        "seq": lines.index("  seq: 1", c1) + 1,
+        "title": next(i for i in range(c1, c2) if lines[i].startswith("  title:")) + 1,
+        "body": lines.index("  departments:", c1) + 2,
+        "listed": lines.index("  listed_departments:", c1) + 2,
+        "dept_clause2": dept_clauses + 3,
+        "township_clause2": township + 3,
+    }
+
+
+def test_id_that_does_not_match_its_seq_points_at_the_id_line(rules_copy):
+    f = rules_copy / "cooperative.yaml"
+    at = _c_lines(f)
+    _set_line(f, at["c2"], "- id: C1")
+    with pytest.raises(RuleFileError) as exc:
+        load_rulebook(rules_copy)
+    assert exc.value.line == at["c2"] and "expected 'C2'" in str(exc.value)
+
+
+def test_duplicate_matter_id_points_at_the_second_and_names_the_first(rules_copy):
+    f = rules_copy / "cooperative.yaml"
+    at = _c_lines(f)
+    _set_line(f, at["c2"], "- id: C1")
+    _set_line(f, at["c2_seq"], "  seq: 1")
+    with pytest.raises(RuleFileError) as exc:
+        load_rulebook(rules_copy)
+    assert exc.value.line == at["c2"]
+    assert f"duplicate matter id 'C1' (first at line {at['c1']})" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "words"),
+    [
+        ("dept_clause2", "    -", "departments #1 clauses #2: empty value"),
+        ("township_clause2", "  -", "township_clauses #2: empty value"),
+        ("seq", "  seq:", "seq: empty value"),
+        ("seq", "  seq: abc", "seq: expected a whole number, got text 'abc'"),
+        ("body", "  - body:", "departments #1 body: expected a body name, got nothing"),
+        ("listed", "  -", "listed_departments #1: expected a body name, got nothing"),
+        ("title", "  titel: 固定资产", "unknown field 'titel'; did you mean 'title'?"),
+    ],
+)
+def test_malformed_entries_give_a_plain_message_at_the_offending_line(rules_copy, key, text, words):
+    f = rules_copy / "cooperative.yaml"
+    at = _c_lines(f)
+    _set_line(f, at[key], text)
+    with pytest.raises(RuleFileError) as exc:
+        load_rulebook(rules_copy)
+    assert exc.value.line == at[key], str(exc.value)
+    assert words in str(exc.value) and "Input should be" not in str(exc.value)

@@ -251,11 +251,19 @@ def _parse_bodies(data: Any, path: Path, lines: dict[str, int]) -> list[Body]:
                 entry = {**entry, "aliases": tuple(entry["aliases"])}
             out.append(Body.model_validate(entry))
         except ValidationError as exc:
-            line = _ruamel_line(path, ("bodies", index))
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'entry'}: {err['msg']}" for err in exc.errors()
-            )
-            raise RuleFileError(f"body entry #{index + 1}: {problems}", path=path, line=line) from None
+            from .rulebook import plain_validation_message, where
+
+            errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+            err = errors[0]
+            loc = tuple(k for k in err["loc"] if isinstance(k, (int, str)))
+            at = loc[:-1] if err["type"] in ("missing", "extra_forbidden") else loc
+            line = _ruamel_line(path, ("bodies", index, *at)) or _ruamel_line(path, ("bodies", index))
+            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+            field = f"{where(at)}: " if at else ""
+            name = entry.get("name") if isinstance(entry, dict) else None
+            what = f"body entry #{index + 1}" + (f" ({name})" if isinstance(name, str) else "")
+            message = plain_validation_message(err, tuple(Body.model_fields))
+            raise RuleFileError(f"{what}: {field}{message}{more}", path=path, line=line) from None
     return out
 
 

@@ -27,6 +27,14 @@ Checks (code → severity):
   ``cooperative-township``, ``reclaimed-township-acts``): from :func:`dutyroute.graph.check_graph`.
 - ingest notes (``no-header``, ``no-method-label``, ``listed-twice`` …): what the list parser
   noticed.
+- rule files (``lexicon.yaml``, ``facts.yaml``, ``routing.yaml``): ``load`` (error) when the
+  router's loader rejects one; ``rules-check`` (error) when a routing rule names a matter, body,
+  fact value or lexicon entry the rulebook or rule files lack (warning: a router build warning,
+  e.g. a lexicon term found in no matter); ``rules-rulebook`` (warning): ``routing.yaml`` is
+  written for a rulebook that is not there.
+- ``skipped`` (info): a rulebook did not load, so the checks that need it (unused bodies, the
+  routing rules against it) were not run — rather than reporting what only follows from the
+  load error.
 """
 
 from __future__ import annotations
@@ -39,7 +47,10 @@ from typing import Any, Literal
 from .errors import DutyrouteError, ListFormatError, RuleFileError
 from .models import BodyKind, ListKind, Rulebook
 
-__all__ = ["Finding", "Severity", "lint_bodies", "lint_path", "lint_rulebook"]
+__all__ = ["RULE_FILES", "Finding", "Severity", "lint_bodies", "lint_path", "lint_rulebook"]
+
+RULE_FILES = ("lexicon.yaml", "facts.yaml", "routing.yaml")
+"""The router's rule files, read together from one rules directory (:func:`dutyroute.rules.load_rules`)."""
 
 Severity = Literal["error", "warning", "info"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -102,33 +113,52 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 
 
 class _Locator:
-    """Where a matter is: the YAML file and line of its block, or its line in the seed."""
+    """Where a matter, or a node inside it, is: its YAML block (or the exact ``- item``/``key:``
+    line inside it) in a rulebook directory, or its row in a list text."""
 
     def __init__(self, rb: Rulebook, path: str | Path | None) -> None:
-        self.rb = rb
-        self.lines: dict[str, tuple[str | None, int | None]] = {}
         self.default = _display(path)
+        # per matter (by position in rb.matters): shown path, block line, YAML file, index in it
+        self.places: list[tuple[str | None, int | None, Path | None, int]] = []
         p = Path(path) if path is not None else None
         if p is not None and p.is_dir():
             from .rulebook import LIST_FILES
 
+            starts: dict[ListKind, list[int]] = {}
             for kind, name in LIST_FILES.items():
                 f = p / name
-                if not f.exists():
-                    continue
-                shown = _display(f)
-                for number, raw in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1):
-                    if raw.startswith("- id: "):
-                        self.lines.setdefault(raw[6:].strip().strip("'\""), (shown, number))
-                del kind
-        else:  # a seed (or no file): matters point at their row in the list text
+                if f.exists():
+                    text = f.read_text(encoding="utf-8")
+                    starts[kind] = [
+                        n for n, raw in enumerate(text.splitlines(), start=1) if raw.startswith("- id:")
+                    ]
+            seen: dict[ListKind, int] = {}
             for m in rb.matters:
-                self.lines[m.id] = (self.default, m.source_line)
+                i = seen.get(m.list, 0)
+                seen[m.list] = i + 1
+                lines = starts.get(m.list, [])
+                f = p / LIST_FILES[m.list]
+                self.places.append((_display(f), lines[i] if i < len(lines) else None, f, i))
+        else:  # a seed (or no file): matters point at their row in the list text
+            self.places = [(self.default, m.source_line, None, 0) for m in rb.matters]
+        self.first: dict[str, int] = {}
+        for k, m in enumerate(rb.matters):
+            self.first.setdefault(m.id, k)
 
-    def at(self, matter_id: str | None) -> tuple[str | None, int | None]:
-        if matter_id is None:
+    def at(self, k: int | None, sub: tuple[Any, ...] = ()) -> tuple[str | None, int | None]:
+        """File and line of the ``k``-th matter, or of the node ``sub`` inside its block."""
+        if k is None or k >= len(self.places):
             return self.default, None
-        return self.lines.get(matter_id, (self.default, None))
+        shown, line, f, i = self.places[k]
+        if sub and f is not None:
+            from .rulebook import yaml_line
+
+            line = yaml_line(f, ("matters", i, *sub)) or line
+        return shown, line
+
+    def of(self, matter_id: str | None) -> tuple[str | None, int | None]:
+        """File and line of the matter with this id (its first occurrence)."""
+        return self.at(self.first.get(matter_id) if matter_id is not None else None)
 
 
 def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool = True) -> list[Finding]:
@@ -136,9 +166,9 @@ def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool =
 
     Args:
         rb: the rulebook.
-        path: where it came from — a rulebook directory (findings point at the matter's block in
-            basic/cooperative/reclaimed.yaml) or a list text (findings point at the matter's row);
-            None to report without locations.
+        path: where it came from — a rulebook directory (findings point at the offending node:
+            the clause, the body name, the ``id:`` line … in basic/cooperative/reclaimed.yaml) or
+            a list text (findings point at the matter's row); None to report without locations.
         roles: check that every basic matter has a township role (False for a bare seed).
 
     Returns:
@@ -148,72 +178,99 @@ def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool =
     out: list[Finding] = []
 
     def add(
-        severity: Severity, code: str, message: str, matter: str | None = None, body: str | None = None
+        severity: Severity,
+        code: str,
+        message: str,
+        k: int,
+        body: str | None = None,
+        sub: tuple[Any, ...] = (),
     ) -> None:
-        where, line = loc.at(matter)
-        out.append(Finding(where, line, severity, code, message, matter, body))
+        where, line = loc.at(k, sub)
+        out.append(Finding(where, line, severity, code, message, rb.matters[k].id, body))
 
     by_name = {b.name: b for b in rb.bodies}
     by_id = {b.id: b for b in rb.bodies}
     township = next((b for b in rb.bodies if b.kind is BodyKind.township), None)
     seen: dict[str, int] = {}
     last_seq: dict[ListKind, int] = {}
-    for m in rb.matters:
+    for k, m in enumerate(rb.matters):
         expected = f"{m.list.letter}{m.seq}"
         if m.id != expected:
-            add("error", "bad-id", f"{m.id}: id does not match its list and 序号 (expected {expected})", m.id)
+            add(
+                "error",
+                "bad-id",
+                f"{m.id}: id does not match its list and 序号 (expected {expected})",
+                k,
+                sub=("id",),
+            )
         if m.id in seen:
-            add("error", "duplicate-id", f"{m.id}: matter id appears twice", m.id)
-        seen[m.id] = seen.get(m.id, 0) + 1
+            first = loc.at(seen[m.id])
+            add(
+                "error",
+                "duplicate-id",
+                f"{m.id}: matter id appears twice (first at line {first[1]})",
+                k,
+                sub=("id",),
+            )
+        else:
+            seen[m.id] = k
         prev = last_seq.get(m.list, 0)
         if m.seq != prev + 1 and m.seq > prev:
-            add("warning", "numbering-gap", f"{m.id}: 序号 jumps from {prev} to {m.seq}", m.id)
+            add("warning", "numbering-gap", f"{m.id}: 序号 jumps from {prev} to {m.seq}", k, sub=("seq",))
         last_seq[m.list] = max(prev, m.seq)
         if not m.title.strip():
-            add("error", "empty-title", f"{m.id}: empty 事项名称", m.id)
+            add("error", "empty-title", f"{m.id}: empty 事项名称", k, sub=("title",))
 
-        def check_name(name: str, what: str, matter_id: str = m.id) -> None:
+        def check_name(name: str, what: str, sub: tuple[Any, ...], k: int = k) -> None:
             if name not in by_name:
                 add(
                     "error",
                     "not-canonical",
-                    f"{matter_id}: {what} {name!r} is not a canonical body name",
-                    matter_id,
+                    f"{rb.matters[k].id}: {what} {name!r} is not a canonical body name",
+                    k,
                     name,
+                    sub,
                 )
 
-        for name in m.listed_departments:
-            check_name(name, "listed department")
-        for field, blocks in (("department", m.departments), ("receiver", m.receivers)):
-            for block in blocks:
-                check_name(block.body, field)
+        for j, name in enumerate(m.listed_departments):
+            check_name(name, "listed department", ("listed_departments", j))
+        for field, key, blocks in (
+            ("department", "departments", m.departments),
+            ("receiver", "receivers", m.receivers),
+        ):
+            for j, block in enumerate(blocks):
+                check_name(block.body, field, (key, j, "body"))
                 if block.unit:
-                    check_name(block.unit, f"{field} unit")
+                    check_name(block.unit, f"{field} unit", (key, j, "unit"))
                     unit, parent = by_name.get(block.unit), by_name.get(block.body)
                     if unit and parent and unit.parent != parent.id:
                         add(
                             "error",
                             "unit-parent",
                             f"{m.id}: {block.unit} is not a unit of {block.body}",
-                            m.id,
+                            k,
                             block.body,
+                            (key, j, "unit"),
                         )
                 if not block.clauses:
                     add(
                         "warning",
                         f"{field}-without-clauses",
                         f"{m.id}: {field} {block.body} has no clauses",
-                        m.id,
+                        k,
                         block.body,
+                        (key, j),
                     )
-                for clause in block.clauses:
+                for c, clause in enumerate(block.clauses):
                     if not clause.strip():
                         add(
                             "error",
                             "empty-clause",
-                            f"{m.id}: empty clause in the block of {block.body}",
-                            m.id,
+                            f"{m.id}: empty clause #{c + 1} in the block of {block.body}; "
+                            "write it or delete the line",
+                            k,
                             block.body,
+                            (key, j, "clauses", c),
                         )
                 body = by_name.get(block.body)
                 if body is not None and body.kind is BodyKind.placeholder and len(blocks) > 1:
@@ -221,31 +278,40 @@ def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool =
                         "info",
                         "placeholder",
                         f"{m.id}: {field} '{block.body}' is a placeholder, not one body",
-                        m.id,
+                        k,
                         block.body,
+                        (key, j, "body"),
                     )
-        for clause in m.township_clauses:
+        for c, clause in enumerate(m.township_clauses):
             if not clause.strip():
-                add("error", "empty-clause", f"{m.id}: empty township clause", m.id)
+                add(
+                    "error",
+                    "empty-clause",
+                    f"{m.id}: empty township clause #{c + 1}; write it or delete the line",
+                    k,
+                    sub=("township_clauses", c),
+                )
         if m.list is ListKind.cooperative:
             blocks_of = [b.body for b in m.departments]
-            for name in m.listed_departments:
+            for j, name in enumerate(m.listed_departments):
                 if name not in blocks_of:
                     add(
                         "warning",
                         "listed-without-duties",
                         f"{m.id}: {name} is listed in 对应上级部门 but has no duty block",
-                        m.id,
+                        k,
                         name,
+                        ("listed_departments", j),
                     )
-            for name in blocks_of:
+            for j, name in enumerate(blocks_of):
                 if name not in m.listed_departments:
                     add(
                         "warning",
                         "duties-without-listing",
                         f"{m.id}: {name} has a duty block but is not listed in 对应上级部门",
-                        m.id,
+                        k,
                         name,
+                        ("departments", j),
                     )
         if m.list is ListKind.basic and roles:
             if m.role is None:
@@ -253,7 +319,7 @@ def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool =
                     "warning",
                     "no-role",
                     f"{m.id}: no township role acts on this basic matter (roles.yaml)",
-                    m.id,
+                    k,
                 )
             else:
                 role = by_id.get(m.role)
@@ -265,7 +331,7 @@ def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool =
                         "error",
                         "role-not-township",
                         f"{m.id}: role {role.name} is not a township role of {rb.jurisdiction.township}",
-                        m.id,
+                        k,
                         role.name,
                     )
     out.extend(_graph_findings(rb, loc))
@@ -278,7 +344,7 @@ def _graph_findings(rb: Rulebook, loc: _Locator) -> list[Finding]:
 
     out = []
     for v in check_graph(build_graph(rb), [rb]):
-        where, line = loc.at(v.matter)
+        where, line = loc.of(v.matter)
         hint = f"; did you mean {' / '.join(v.suggestions)}?" if v.suggestions else ""
         out.append(Finding(where, line, v.severity, v.code, v.message + hint, v.matter, v.body))
     return out
@@ -342,21 +408,86 @@ def lint_bodies(path: str | Path | None = None, *, used: set[str] | None = None)
     return out
 
 
-def _load_finding(exc: Exception, fallback: Path) -> Finding:
+def _load_finding(exc: Exception, fallback: Path, code: str | None = None) -> Finding:
     path = getattr(exc, "path", None) or fallback
     line = getattr(exc, "line", None)
     reason = getattr(exc, "reason", None) or str(exc)
-    code = "list-format" if isinstance(exc, ListFormatError) else "load"
+    code = code or ("list-format" if isinstance(exc, ListFormatError) else "load")
     return Finding(_display(path), line, "error", code, reason)
 
 
-def _lint_rulebook_dir(directory: Path) -> tuple[list[Finding], set[str]]:
+def _lint_rule_files(directory: Path, books: list[Rulebook]) -> list[Finding]:
+    """Load ``lexicon.yaml``, ``facts.yaml`` and ``routing.yaml`` with the router's own loader
+    (:func:`dutyroute.rules.load_rules`) and check them against each rulebook they are written
+    for (:meth:`dutyroute.rules.RuleSet.check`, then the router's build warnings).
+
+    The loader and the check stop at the first problem (they raise); that problem becomes one
+    finding with its ``file:line``, so lint and ``dutyroute route`` fail on the same thing.
+    """
+    from .rules import load_rules
+
+    present = [f for f in RULE_FILES if (directory / f).exists()]
+    if not present:
+        return []
+    if len(present) < len(RULE_FILES):
+        return [
+            Finding(
+                _display(directory / f),
+                None,
+                "error",
+                "load",
+                f"{f} is missing: the router reads {', '.join(RULE_FILES)} together",
+            )
+            for f in RULE_FILES
+            if f not in present
+        ]
+    routing = directory / "routing.yaml"
+    try:
+        rules = load_rules(directory)
+    except DutyrouteError as exc:
+        return [_load_finding(exc, routing)]
+    out: list[Finding] = []
+    keys = {rb.jurisdiction.key for rb in books}
+    if rules.rulebook_key and books and rules.rulebook_key not in keys:
+        out.append(
+            Finding(
+                _display(routing),
+                None,
+                "warning",
+                "rules-rulebook",
+                f"routing.yaml is written for rulebook {rules.rulebook_key!r}, which is not here "
+                f"({', '.join(sorted(keys))}): its contrasts and rules apply to none of them",
+            )
+        )
+    for rb in books:
+        if rules.rulebook_key and rules.rulebook_key != rb.jurisdiction.key:
+            continue
+        try:
+            rules.check(rb)
+        except DutyrouteError as exc:
+            out.append(_load_finding(exc, routing, "rules-check"))
+            continue
+        from .router import Router
+
+        try:
+            router = Router(rb, rules)
+        except DutyrouteError as exc:
+            out.append(_load_finding(exc, routing, "rules-check"))
+            continue
+        out.extend(
+            Finding(_display(directory / "lexicon.yaml"), None, "warning", "rules-check", w)
+            for w in router.warnings
+        )
+    return out
+
+
+def _lint_rulebook_dir(directory: Path) -> tuple[list[Finding], set[str], Rulebook | None]:
     from .rulebook import META_FILE, load_rulebook, stored_hash
 
     try:
         rb = load_rulebook(directory)
     except DutyrouteError as exc:
-        return [_load_finding(exc, directory / META_FILE)], set()
+        return [_load_finding(exc, directory / META_FILE)], set(), None
     out = lint_rulebook(rb, path=directory)
     meta = _display(directory / META_FILE)
     stored = stored_hash(directory)
@@ -388,7 +519,7 @@ def _lint_rulebook_dir(directory: Path) -> tuple[list[Finding], set[str]]:
                     )
                 )
     used = {b.name for b in rb.bodies}
-    return out, used
+    return out, used, rb
 
 
 def _lint_seed(path: Path) -> list[Finding]:
@@ -439,8 +570,10 @@ def lint_path(path: str | Path | None = None) -> list[Finding]:
     """Check whatever is at ``path``.
 
     Args:
-        path: a rulebook directory (or its ``rulebook.yaml``), a ``rules/`` directory holding
-            several rulebooks and ``bodies.yaml``, a ``bodies.yaml``, or a list text (seed).
+        path: a rulebook directory (or its ``rulebook.yaml``; the rule files in its parent are
+            checked against it too), a ``rules/`` directory holding rulebooks, ``bodies.yaml``
+            and the rule files ``lexicon.yaml``/``facts.yaml``/``routing.yaml`` (or one of those
+            files: its directory is checked), a ``bodies.yaml``, or a list text (seed).
             None: the bundled ``rules/``.
 
     Returns:
@@ -452,26 +585,53 @@ def lint_path(path: str | Path | None = None) -> list[Finding]:
     p = Path(path) if path is not None else rules_dir()
     if not p.exists():
         return [Finding(_display(p), None, "error", "load", "no such file or directory")]
-    if p.is_file() and p.name == META_FILE:
+    if p.is_file() and (p.name == META_FILE or p.name in RULE_FILES):
         p = p.parent
     findings: list[Finding] = []
     if p.is_dir():
         if (p / META_FILE).exists():
-            found, _used = _lint_rulebook_dir(p)
+            found, _used, rb = _lint_rulebook_dir(p)
             findings.extend(found)
+            if rb is not None:  # the rule files beside it are the ones `--rules` pairs with it
+                findings.extend(_lint_rule_files(p.parent, [rb]))
         else:
-            books = sorted(d for d in p.iterdir() if (d / META_FILE).exists())
+            book_dirs = sorted(d for d in p.iterdir() if (d / META_FILE).exists())
             used: set[str] = set()
-            for d in books:
-                found, names = _lint_rulebook_dir(d)
+            loaded: list[Rulebook] = []
+            for d in book_dirs:
+                found, names, rb = _lint_rulebook_dir(d)
                 findings.extend(found)
                 used |= names
-            if (p / "bodies.yaml").exists():
-                findings[:0] = lint_bodies(p / "bodies.yaml", used=used if books else None)
-            if not books and not (p / "bodies.yaml").exists():
+                if rb is not None:
+                    loaded.append(rb)
+            failed = len(loaded) < len(book_dirs)
+            if failed:  # checks that need every rulebook would only echo the load error
                 findings.append(
                     Finding(
-                        _display(p), None, "error", "load", f"no rulebook ({META_FILE}) or bodies.yaml here"
+                        _display(p),
+                        None,
+                        "info",
+                        "skipped",
+                        "a rulebook did not load (see its load error): unused-body checks and "
+                        "checks of the routing rules against it are skipped until it loads",
+                    )
+                )
+            if (p / "bodies.yaml").exists():
+                findings[:0] = lint_bodies(p / "bodies.yaml", used=used if book_dirs and not failed else None)
+            findings.extend(_lint_rule_files(p, loaded))
+            if (
+                not book_dirs
+                and not (p / "bodies.yaml").exists()
+                and not any((p / f).exists() for f in RULE_FILES)
+            ):
+                findings.append(
+                    Finding(
+                        _display(p),
+                        None,
+                        "error",
+                        "load",
+                        f"no rulebook ({META_FILE}), bodies.yaml or rule files "
+                        f"({', '.join(RULE_FILES)}) here",
                     )
                 )
     elif p.suffix in (".yaml", ".yml"):

@@ -106,13 +106,17 @@ def yaml_line(path: str | Path, keys: tuple[Any, ...]) -> int | None:
     """1-based line of the node reached by ``keys`` (mapping keys / sequence indexes) in a YAML file.
 
     Slow path only (ruamel.yaml round-trip loader, which tracks lines): used to point an error at
-    the offending entry. Returns the deepest line found, or None if the file cannot be read.
+    the offending entry. The parsed tree is kept for the file's current size and modification
+    time, so many lookups in one file parse it once. Returns the deepest line found (an item's
+    line for a sequence index, a key's line for a mapping key), or None if the file cannot be read.
     """
-    from ruamel.yaml import YAML
-
+    p = Path(path)
     try:
-        node = YAML(typ="rt").load(Path(path).read_text(encoding="utf-8"))
-    except Exception:  # the fast loader already accepted the file; never mask the real error
+        st = p.stat()
+    except OSError:
+        return None
+    node = _line_tree(str(p.resolve()), st.st_mtime_ns, st.st_size)
+    if node is None:
         return None
     line: int | None = None
     for key in keys:
@@ -127,6 +131,78 @@ def yaml_line(path: str | Path, keys: tuple[Any, ...]) -> int | None:
         except (KeyError, IndexError, TypeError, AttributeError):
             break
     return line
+
+
+@lru_cache(maxsize=8)
+def _line_tree(path: str, mtime_ns: int, size: int) -> Any:
+    """The ruamel round-trip tree of a file (cached per path, mtime and size), or None."""
+    from ruamel.yaml import YAML
+
+    del mtime_ns, size  # cache key only
+    try:
+        return YAML(typ="rt").load(Path(path).read_text(encoding="utf-8"))
+    except Exception:  # the fast loader already accepted the file; never mask the real error
+        return None
+
+
+def where(keys: tuple[Any, ...]) -> str:
+    """A YAML path for people: ``("departments", 0, "clauses", 1)`` → ``departments #1 clauses #2``
+    (items counted from 1, as a reader counts the ``-`` lines)."""
+    return " ".join(f"#{k + 1}" if isinstance(k, int) else str(k) for k in keys)
+
+
+_JSON_TYPE = {
+    "NoneType": "nothing",
+    "str": "text",
+    "int": "a number",
+    "float": "a number",
+    "bool": "true/false",
+    "list": "a list",
+    "tuple": "a list",
+    "dict": "a mapping",
+}
+
+
+def plain_validation_message(err: Mapping[str, Any], fields: tuple[str, ...] = ()) -> str:
+    """One pydantic error (``ValidationError.errors()`` item) as a plain sentence with what to do.
+
+    Args:
+        err: the error dict (``type``, ``loc``, ``msg``, ``input``, ``ctx``).
+        fields: the field names the model accepts, for "unknown field" suggestions.
+    """
+    kind = err.get("type", "")
+    value = err.get("input")
+    got = _JSON_TYPE.get(type(value).__name__, type(value).__name__)
+    ctx = err.get("ctx") or {}
+    loc = _loc_keys(tuple(err.get("loc") or ()))
+    last = loc[-1] if loc else ""
+    if kind == "missing":
+        return f"missing {last!r}; add it"
+    if value is None and kind.endswith(("_type", "_parsing")):
+        return "empty value (a '-' or 'key:' with nothing after it); write the value or delete the line"
+    if kind in ("string_type",):
+        return f"expected text, got {got} {value!r}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, got {got} {value!r}"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"expected true or false, got {value!r}"
+    if kind in ("list_type", "tuple_type"):
+        return f"expected a list (one '- item' per line), got {got}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping (key: value lines), got {got}"
+    if kind in ("greater_than_equal", "greater_than"):
+        bound = ctx.get("ge", ctx.get("gt"))
+        return f"must be at least {bound}, got {value!r}"
+    if kind in ("enum", "literal_error"):
+        return f"expected one of {ctx.get('expected', '…')}, got {value!r}"
+    if kind == "extra_forbidden":
+        from rapidfuzz import process
+
+        close = [c for c, score, _ in process.extract(str(last), fields, limit=1) if score >= 60]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = f" (known: {', '.join(fields)})" if fields else ""
+        return f"unknown field {last!r}{hint}{known}"
+    return str(err.get("msg", "invalid value"))
 
 
 def _loc_keys(loc: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -639,22 +715,66 @@ def _resolve_rulebook_dir(path: str | Path | None) -> Path:
 
 
 def _validation_error(exc: Exception, path: Path, keys: tuple[Any, ...], what: str) -> RuleFileError:
+    """The first pydantic error as ``file:line: <what>: <field path>: <plain message>``, pointing at
+    the offending node (the item or key itself, not its enclosing block)."""
     from pydantic import ValidationError
 
     assert isinstance(exc, ValidationError)
-    err = exc.errors()[0]
+    # a misspelt key shows up twice (unknown 'titel', missing 'title'): name the misspelling first
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    err = errors[0]
     loc = _loc_keys(tuple(err["loc"]))
     line = yaml_line(path, keys + loc)
-    field = ".".join(str(k) for k in loc) or "entry"
-    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-    return RuleFileError(f"{what}: {field}: {err['msg']}{more}", path=path, line=line)
+    if err["type"] == "missing":
+        line = yaml_line(path, keys + loc[:-1]) or line
+    fields = _model_fields(exc.title)
+    field = where(loc[:-1] if err["type"] in ("missing", "extra_forbidden") else loc)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    prefix = f"{what}: {field}: " if field else f"{what}: "
+    return RuleFileError(
+        f"{prefix}{plain_validation_message(err, _fields_at(fields, loc))}{more}",
+        path=path,
+        line=line,
+    )
 
 
-def _canonical(name: str, registry: BodyRegistry, path: Path, keys: tuple[Any, ...], context: str) -> str:
+def _model_fields(title: str) -> tuple[str, ...]:
+    from pydantic import BaseModel
+
+    models: dict[str, type[BaseModel]] = {
+        "Matter": Matter,
+        "Body": Body,
+        "Jurisdiction": Jurisdiction,
+        "DutyBlock": DutyBlock,
+    }
+    model = models.get(title)
+    return tuple(model.model_fields) if model is not None else ()
+
+
+def _fields_at(fields: tuple[str, ...], loc: tuple[Any, ...]) -> tuple[str, ...]:
+    """The field names accepted where ``loc`` points (a duty block's inside a matter's blocks)."""
+    if len(loc) >= 3 and loc[0] in ("departments", "receivers"):
+        return tuple(DutyBlock.model_fields)
+    return fields
+
+
+def _canonical(name: Any, registry: BodyRegistry, path: Path, keys: tuple[Any, ...], context: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        shown = "nothing" if name is None or name == "" else f"{_JSON_TYPE.get(type(name).__name__, '?')}"
+        raise RuleFileError(
+            f"matter {context}: {where(keys[2:])}: expected a body name, got {shown}; "
+            "write the body's canonical name (rules/bodies.yaml)",
+            path=path,
+            line=yaml_line(path, keys),
+        )
     body = registry.get(name)
     if body is None:
         raise UnknownBodyError(
-            name, registry.suggest(name), path=path, line=yaml_line(path, keys), context=context
+            name,
+            registry.suggest(name),
+            path=path,
+            line=yaml_line(path, keys),
+            context=f"{context} {keys[2]}" if len(keys) > 2 else context,
         )
     return body.name
 
@@ -683,9 +803,7 @@ def _load_list(path: Path, kind: ListKind, registry: BodyRegistry) -> tuple[str,
         entry["list"] = kind.value
         if "listed_departments" in entry and isinstance(entry["listed_departments"], list):
             entry["listed_departments"] = tuple(
-                _canonical(
-                    str(n), registry, path, (*keys, "listed_departments", j), f"{mid} listed_departments"
-                )
+                _canonical(n, registry, path, (*keys, "listed_departments", j), f"{mid}")
                 for j, n in enumerate(entry["listed_departments"])
             )
         for field in ("departments", "receivers"):
@@ -696,15 +814,11 @@ def _load_list(path: Path, kind: ListKind, registry: BodyRegistry) -> tuple[str,
                     if isinstance(block, dict) and "body" in block:
                         block = dict(block)
                         block["body"] = _canonical(
-                            str(block["body"]), registry, path, (*keys, field, j, "body"), f"{mid} {field}"
+                            block["body"], registry, path, (*keys, field, j, "body"), f"{mid}"
                         )
-                        if block.get("unit"):
+                        if block.get("unit") is not None:
                             block["unit"] = _canonical(
-                                str(block["unit"]),
-                                registry,
-                                path,
-                                (*keys, field, j, "unit"),
-                                f"{mid} {field}",
+                                block["unit"], registry, path, (*keys, field, j, "unit"), f"{mid}"
                             )
                         if isinstance(block.get("clauses"), list):
                             block["clauses"] = tuple(block["clauses"])
@@ -719,20 +833,32 @@ def _load_list(path: Path, kind: ListKind, registry: BodyRegistry) -> tuple[str,
     return str(data.get("title") or ""), out
 
 
-def _check_ids(matters: list[Matter], files: dict[ListKind, Path]) -> None:
-    seen: dict[str, ListKind] = {}
-    for index_in_list, m in enumerate(matters):
+def _check_ids(matters: list[Matter], path: Path, seen: dict[str, tuple[Path, int]]) -> None:
+    """Each matter of one list file: id = list letter + 序号, and no id twice across the lists.
+
+    Raises:
+        RuleFileError: at the offending ``id:`` line, naming the first occurrence of a duplicate.
+    """
+    for i, m in enumerate(matters):
         expected = f"{m.list.letter}{m.seq}"
+        line = yaml_line(path, ("matters", i, "id"))
         if m.id != expected:
             raise RuleFileError(
-                f"matter id {m.id!r} does not match its list and 序号 (expected {expected!r})",
-                path=files[m.list],
-                line=yaml_line(files[m.list], ("matters",)),
+                f"matter id {m.id!r} does not match its list and 序号 (seq {m.seq}, so expected "
+                f"{expected!r}); fix the id or the seq",
+                path=path,
+                line=line,
             )
         if m.id in seen:
-            raise RuleFileError(f"duplicate matter id {m.id!r}", path=files[m.list])
-        seen[m.id] = m.list
-        del index_in_list
+            first_path, first_index = seen[m.id]
+            first_line = yaml_line(first_path, ("matters", first_index, "id"))
+            first = f"{first_path.name}:{first_line}" if first_path != path else f"line {first_line}"
+            raise RuleFileError(
+                f"duplicate matter id {m.id!r} (first at {first}); each 序号 appears once in its list",
+                path=path,
+                line=line,
+            )
+        seen[m.id] = (path, i)
 
 
 def load_rulebook(path: str | Path | None = None) -> Rulebook:
@@ -795,17 +921,16 @@ def _load(directory: Path) -> Rulebook:
                 line=yaml_line(meta_path, ("list_titles", key)),
             ) from None
     matters: list[Matter] = []
-    files: dict[ListKind, Path] = {}
+    seen: dict[str, tuple[Path, int]] = {}
     for kind, name in LIST_FILES.items():
         list_path = directory / name
         if kind not in titles and not list_path.exists():
             continue
-        files[kind] = list_path
         title, loaded = _load_list(list_path, kind, registry)
+        _check_ids(loaded, list_path, seen)
         if kind not in titles and title:
             titles[kind] = title
         matters.extend(loaded)
-    _check_ids(matters, files)
     roles_path = directory / ROLES_FILE
     if roles_path.exists():
         matters = load_roles(roles_path, registry).apply(matters)

@@ -17,17 +17,11 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from ._common import RulesOption, plural, rulebook_for
+
 if TYPE_CHECKING:
     from ..graph import BodyMatch, Link, ResponsibilityGraph
 
-RulesOption = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
-    typer.Option(
-        "--rules",
-        help="Rulebook directory (rules/<township>/); default: the bundled 小京庄乡 rulebook.",
-        show_default=False,
-    ),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
@@ -60,9 +54,8 @@ class ExportFormat(str, Enum):
 
 def _graph(rules: Path | None) -> ResponsibilityGraph:
     from ..graph import ResponsibilityGraph
-    from ..rulebook import load_rulebook
 
-    return ResponsibilityGraph(load_rulebook(rules))
+    return ResponsibilityGraph(rulebook_for(rules))
 
 
 def _err(message: str) -> None:
@@ -209,8 +202,9 @@ def register(app: typer.Typer) -> None:
             g = rg.graph
             matters = sum(1 for _, a in g.nodes(data=True) if a.get("bipartite") == 0)
             _err(
-                f"wrote {output} ({matters} matters, {g.number_of_nodes() - matters} bodies, "
-                f"{g.number_of_edges()} links)"
+                f"wrote {output} ({plural(matters, 'matter')}, "
+                f"{plural(g.number_of_nodes() - matters, 'body', 'bodies')}, "
+                f"{plural(g.number_of_edges(), 'link')})"
             )
 
     @graph_app.command("draw")
@@ -326,7 +320,7 @@ def register(app: typer.Typer) -> None:
                 ]
             )
             return
-        table = Table(title=f"{a.body.name} ∩ {b.body.name}: {len(pairs)} shared matters")
+        table = Table(title=f"{a.body.name} ∩ {b.body.name}: {plural(len(pairs), 'shared matter')}")
         for col in ("matter", "title", a.body.name, b.body.name):
             table.add_column(col)
         for la, lb in pairs:
@@ -348,14 +342,16 @@ def _who_tables(rg: ResponsibilityGraph, name: str, kind: str, links: list[Link]
     if not links:
         console.print(f"{name} ({kind}) is linked to no matter of {_townships(rg)}.")
         return
-    console.print(f"[bold]{name}[/bold] ({kind}): {len(links)} matters in {_townships(rg)}")
+    console.print(f"[bold]{name}[/bold] ({kind}): {plural(len(links), 'matter')} in {_townships(rg)}")
     for rel in Relation:
         group = [lk for lk in links if lk.relation is rel]
         if not group:
             continue
         leads = sum(lk.lead for lk in group)
         extra = f", 牵头 on {leads}" if rel is Relation.leads else ""
-        table = Table(title=f"{rel.value} · {rel.label} — {len(group)} matters{extra}", title_justify="left")
+        table = Table(
+            title=f"{rel.value} · {rel.label} — {plural(len(group), 'matter')}{extra}", title_justify="left"
+        )
         table.add_column("matter", no_wrap=True)
         table.add_column("category", no_wrap=True)
         table.add_column("title", overflow="fold")

@@ -14,14 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-RulesOption = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
-    typer.Option(
-        "--rules",
-        help="Rulebook directory (rules/<township>/); default: the bundled 小京庄乡 rulebook.",
-        show_default=False,
-    ),
-]
+from ._common import RulesOption, plural, rulebook_for
 
 
 class ExportFormat(str, Enum):
@@ -114,10 +107,10 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"wrote {path}", err=True)
         counts = rb.counts()
         typer.echo(
-            f"{rb.jurisdiction.township}: {sum(counts.values())} matters "
+            f"{rb.jurisdiction.township}: {plural(sum(counts.values()), 'matter')} "
             f"({counts['basic']} basic, {counts['cooperative']} cooperative, "
             f"{counts['reclaimed']} reclaimed), "
-            f"{len(rb.bodies)} bodies, hash {rb.hash}"
+            f"{plural(len(rb.bodies), 'body', 'bodies')}, hash {rb.hash}"
         )
 
     @app.command()
@@ -132,9 +125,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Print the whole rulebook: jurisdiction, hash, bodies and every matter with its clauses."""
-        from ..rulebook import export_dict, load_rulebook
+        from ..rulebook import export_dict
 
-        data = export_dict(load_rulebook(rules))
+        data = export_dict(rulebook_for(rules))
         if format is ExportFormat.json:
             text = json.dumps(data, ensure_ascii=False, indent=2)
         else:
@@ -189,6 +182,9 @@ def register(app: typer.Typer) -> None:
         errors = sum(f.severity == "error" for f in findings)
         warnings = sum(f.severity == "warning" for f in findings)
         infos = sum(f.severity == "info" for f in findings)
-        typer.echo(f"{errors} error(s), {warnings} warning(s), {infos} info", err=True)
+        typer.echo(
+            f"{plural(errors, 'error')}, {plural(warnings, 'warning')}, {infos} info",
+            err=True,
+        )
         if errors or (strict and warnings):
             raise typer.Exit(1)

@@ -62,10 +62,12 @@ def test_every_spelling_in_the_seed_resolves(parsed, registry):
 
 def test_unknown_name_raises_with_close_suggestions(registry):
     with pytest.raises(UnknownBodyError) as exc:
-        registry.resolve("县农业局", path="rules/x.yaml", line=7, context="rule straw-01")
-    assert exc.value.value == "县农业局"
+        registry.resolve("县农业农业局", path="rules/x.yaml", line=7, context="rule straw-01")
+    assert exc.value.value == "县农业农业局"
     assert "县农业农村和水务局" in exc.value.suggestions
-    assert str(exc.value).startswith("rules/x.yaml:7: unknown body '县农业局' in rule straw-01; did you mean")
+    assert str(exc.value).startswith(
+        "rules/x.yaml:7: unknown body '县农业农业局' in rule straw-01; did you mean"
+    )
     assert isinstance(exc.value, LookupError) and isinstance(exc.value, RuleFileError)
 
 
@@ -83,8 +85,8 @@ def test_joint_names_split_into_their_bodies(registry):
     assert names("县应急管理局及相关部门") == ["县应急管理局", "相关部门"]
     assert names("县农业农村和水务局") == ["县农业农村和水务局"]  # 和 inside a name is no join
     assert names("县公安局 县公安局") == ["县公安局"]
-    with pytest.raises(UnknownBodyError, match="县农业局"):
-        registry.resolve_many("县公安局、县农业局")
+    with pytest.raises(UnknownBodyError, match="县农业农业局"):
+        registry.resolve_many("县公安局、县农业农业局")
 
 
 def test_bodies_file_is_consistent(registry):
@@ -168,3 +170,91 @@ def test_bundled_bodies_file_is_the_one_in_rules():
     assert load_bodies().path == RULES / "bodies.yaml" or str(load_bodies().path).endswith(
         "rules/bodies.yaml"
     )
+
+
+# Short and former names every county's dispatchers use, with and without 县, with the place
+# written out: each resolves to the one body that does that work in 左云县.
+SHORT_NAMES = {
+    "住建局": "县住房和城乡建设管理局",
+    "住建委": "县住房和城乡建设管理局",
+    "人社局": "县民政和人力资源社会保障局",
+    "劳动局": "县民政和人力资源社会保障局",
+    "社保局": "县民政和人力资源社会保障局",
+    "民政局": "县民政和人力资源社会保障局",
+    "派出所": "县公安局",
+    "公安局": "县公安局",
+    "公安": "县公安局",
+    "交警": "县交通警察大队",
+    "交警队": "县交通警察大队",
+    "应急局": "县应急管理局",
+    "安监局": "县应急管理局",
+    "自然资源局": "县规划和自然资源局",
+    "国土局": "县规划和自然资源局",
+    "规划局": "县规划和自然资源局",
+    "农业农村局": "县农业农村和水务局",
+    "农业局": "县农业农村和水务局",
+    "水利局": "县农业农村和水务局",
+    "水务局": "县农业农村和水务局",
+    "交通局": "县交通运输局",
+    "市场监管局": "县市场监督管理局",
+    "工商局": "县市场监督管理局",
+    "食药监局": "县市场监督管理局",
+    "质监局": "县市场监督管理局",
+    "环保局": "市生态环境局左云分局",
+    "生态环境局": "市生态环境局左云分局",
+    "卫健局": "县卫生健康局",
+    "卫健委": "县卫生健康局",
+    "卫生局": "县卫生健康局",
+    "司法局": "县司法局",
+    "教育局": "县教育体育局",
+    "体育局": "县教育体育局",
+    "财政局": "县财政局",
+    "统计局": "县统计局",
+    "税务局": "县税务局",
+    "气象局": "县气象局",
+    "残联": "县残疾人联合会",
+    "文旅局": "县文化和旅游局",
+    "文化局": "县文化和旅游局",
+    "旅游局": "县文化和旅游局",
+    "退役军人局": "县退役军人事务局",
+    "消防大队": "县消防救援大队",
+    "消防队": "县消防救援大队",
+    "审批局": "县行政审批服务管理局",
+    "发改局": "县发改工信和科技商务局",
+    "发改委": "县发改工信和科技商务局",
+    "工信局": "县发改工信和科技商务局",
+    "商务局": "县发改工信和科技商务局",
+    "科技局": "县发改工信和科技商务局",
+    "政法委": "县委政法委员会",
+    "党史办": "县委党史研究室",
+    "供电公司": "国网左云供电公司",
+    "供电局": "国网左云供电公司",
+    "城投公司": "县城投公司",
+    "左云县住建局": "县住房和城乡建设管理局",
+    "左云县应急局": "县应急管理局",
+    "大同市生态环境局左云分局": "市生态环境局左云分局",
+}
+
+
+@pytest.mark.parametrize(("short", "canonical"), sorted(SHORT_NAMES.items()))
+def test_dispatchers_short_names_resolve_to_their_body(registry, short, canonical):
+    assert registry.resolve(short).name == canonical
+
+
+def test_every_county_department_has_a_short_name_without_its_level(registry):
+    """Every county-level body resolves without 县 (公安局, 司法局 …) — the way people write it."""
+    for body in registry.of_kind(BodyKind.county_department, BodyKind.city_department_branch):
+        if body.name.startswith("县"):
+            assert registry.get(body.name[1:]) is body, body.name
+
+
+def test_place_prefixes_come_from_the_files_own_aliases():
+    """``某县X`` resolves only because an alias shows that 某县 stands for 县 there."""
+    reg = BodyRegistry(
+        [
+            Body(id="a", name="县甲局", kind=BodyKind.county_department, aliases=("某某县甲局",)),
+            Body(id="b", name="县乙局", kind=BodyKind.county_department, aliases=("县乙办",)),
+        ]
+    )
+    assert reg.resolve("某某县乙办").id == "b" and reg.resolve("乙办").id == "b"
+    assert reg.get("别的县乙局") is None

@@ -233,3 +233,39 @@ def test_draw_a_sub_unit_at_its_parent_names_both(capsys, tmp_path):
     code, _, err = run(capsys, "graph", "draw", "--body", "县交通警察大队", "-o", str(path))
     assert code == 0, err
     assert "县公安局（县交通警察大队）" in path.read_text(encoding="utf-8")
+
+
+# ── names as dispatchers type them; nothing drawn empty ──────────────────────────────────────
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("住建局", "县住房和城乡建设管理局"),
+        ("派出所", "县公安局"),
+        ("交警", "县交通警察大队"),
+        ("环保局", "市生态环境局左云分局"),
+    ],
+)
+def test_who_takes_the_short_names_dispatchers_use(capsys, typed, canonical):
+    data, err = run_json(capsys, "who", typed, "--json")
+    assert data["body"]["name"] == canonical and data["resolved_by"] == "alias" and data["links"]
+    assert f"another name of {canonical}" in err
+
+
+def test_matter_accepts_an_exact_title_and_says_which_id_it_is(capsys):
+    data, err = run_json(capsys, "matter", "噪声污染防治", "--json")
+    assert data["matter"]["id"] == "C40" and "is the title of C40" in err
+
+
+def test_matter_suggests_matters_by_title_for_a_title_it_does_not_know(capsys):
+    code, out, err = run(capsys, "matter", "噪声污染")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "did you mean 'C40 噪声污染防治'" in err
+
+
+def test_draw_a_relation_the_body_does_not_have_is_an_error_not_an_empty_picture(capsys, tmp_path):
+    path = tmp_path / "x.svg"
+    code, _, err = run(capsys, "graph", "draw", "--body", "县公安局", "-r", "acts", "-o", str(path))
+    assert code == 2 and not path.exists()
+    assert "县公安局 has no 'acts' links, only leads" in err and "--relation leads" in err

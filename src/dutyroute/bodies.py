@@ -101,6 +101,7 @@ class BodyRegistry:
                     line=self._lines.get(body.id),
                 )
         self._names = [b.name for b in self._bodies]
+        self._prefixes = _place_prefixes(self._bodies)
 
     # ── lookups ──────────────────────────────────────────────────────────────────────────────
     def __iter__(self) -> Iterator[Body]:
@@ -118,8 +119,31 @@ class BodyRegistry:
         return self._bodies
 
     def get(self, name: str) -> Body | None:
-        """The body whose canonical name or alias is ``name`` (normalised), or None."""
-        return self._by_key.get(name_key(name))
+        """The body whose canonical name or alias is ``name`` (normalised), or None.
+
+        Besides the exact spellings, two everyday forms of a county-level name resolve, both read
+        from the file's own names (nothing is hard-coded):
+
+        - with the place written out: ``左云县住建局`` → ``县住建局``, because aliases such as
+          ``左云县公安局`` (of ``县公安局``) show that ``左云县`` stands for ``县`` here;
+        - without the level: ``住建局`` → ``县住建局``, ``生态环境局`` → ``县生态环境局``, as dispatchers
+          write them (the ``县``/``市`` form must itself be a name or alias).
+        """
+        key = name_key(name)
+        body = self._by_key.get(key)
+        if body is not None or not key:
+            return body
+        for prefix, level in self._prefixes:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                body = self._by_key.get(level + key[len(prefix) :])
+                if body is not None:
+                    return body
+        if key[0] not in _LEVELS:
+            for level in _LEVELS[:2]:
+                body = self._by_key.get(level + key)
+                if body is not None:
+                    return body
+        return None
 
     def by_id(self, body_id: str) -> Body:
         """The body with this id.
@@ -237,6 +261,27 @@ class BodyRegistry:
     def of_kind(self, *kinds: BodyKind) -> list[Body]:
         """Bodies of the given kinds, in file order."""
         return [b for b in self._bodies if b.kind in kinds]
+
+
+_LEVELS = "县市乡镇"
+
+
+def _place_prefixes(bodies: Iterable[Body]) -> list[tuple[str, str]]:
+    """``(place prefix, level)`` pairs the names imply, longest first: an alias ``左云县公安局`` of
+    ``县公安局`` gives ``("左云县", "县")``; ``大同市生态环境局左云分局`` of ``市生态环境局左云分局``
+    gives ``("大同市", "市")``."""
+    found: set[tuple[str, str]] = set()
+    for body in bodies:
+        name = name_key(body.name)
+        if len(name) < 3 or name[0] not in _LEVELS[:2]:
+            continue
+        for alias in body.aliases:
+            key = name_key(alias)
+            if key.endswith(name[1:]) and len(key) > len(name):
+                prefix = key[: len(key) - len(name) + 1]
+                if prefix.endswith(name[0]) and 2 <= len(prefix) <= 6:
+                    found.add((prefix, name[0]))
+    return sorted(found, key=lambda p: (-len(p[0]), p))
 
 
 def _parse_bodies(data: Any, path: Path, lines: dict[str, int]) -> list[Body]:

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ._common import RulesOption, plural, rulebook_for
+from ._common import CliInputError, RulesOption, plural, rulebook_for
 
 if TYPE_CHECKING:
     from ..graph import BodyMatch, Link, ResponsibilityGraph
+    from ..models import Body
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -151,8 +152,13 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
         rules: RulesOption = None,
     ) -> None:
-        """The full record of one matter: every body's relation and clauses, the township's, the basis."""
+        """The full record of one matter: every body's relation and clauses, the township's, the basis.
+
+        A matter's exact title (事项名称) is accepted too; anything else unknown is an error that
+        suggests matters by id or by title.
+        """
         rg = _graph(rules)
+        matter_id = _matter_id(rg, matter_id)
         rb, m = rg.matter(matter_id)
         links = rg.bodies_of(matter_id)
         if as_json:
@@ -240,6 +246,10 @@ def register(app: typer.Typer) -> None:
             match = rg.resolve_body(body)
             _note_match(match)
             target = match.body
+            _check_has_links(rg, target, relation.value if relation else None)
+        else:
+            assert matter_id is not None
+            matter_id = _matter_id(rg, matter_id)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             draw_neighbourhood(
@@ -331,6 +341,48 @@ def register(app: typer.Typer) -> None:
                 lb.relation.value + (" (牵头)" if lb.lead else ""),
             )
         _console().print(table)
+
+
+def _matter_id(rg: ResponsibilityGraph, value: str) -> str:
+    """``value`` if it is a matter id; the id of the one matter titled exactly ``value`` (with a
+    note on stderr); else :class:`LookupFailed` suggesting matters by id or title."""
+    from ..errors import LookupFailed
+    from ..rulebook import suggest_matters
+
+    try:
+        rg.matter(value)
+        return value
+    except LookupFailed:
+        pass
+    titled = [(rb, m) for rb in rg.rulebooks for m in rb.matters if m.title == value.strip()]
+    if len(titled) == 1:
+        _err(f"note: {value!r} is the title of {titled[0][1].id}")
+        return titled[0][1].id
+    suggestions = [s for rb in rg.rulebooks for s in suggest_matters(rb, value)]
+    raise LookupFailed("matter", value, suggestions[:3])
+
+
+def _check_has_links(rg: ResponsibilityGraph, body: Body, relation: str | None) -> None:
+    """Refuse to draw an empty picture: the body must have links (of ``relation``, if given).
+
+    Raises:
+        CliInputError: naming the relations the body does have, and what to pass instead.
+    """
+    links = rg.matters_of(body)
+    counts: dict[str, int] = {}
+    for lk in links:
+        counts[lk.relation.value] = counts.get(lk.relation.value, 0) + 1
+    if (relation is None and links) or relation in counts:
+        return
+    if not counts:
+        raise CliInputError(
+            f"--body {body.name}: it is linked to no matter of {_townships(rg)}; nothing to draw"
+        )
+    has = ", ".join(f"{rel} ({n})" for rel, n in counts.items())
+    raise CliInputError(
+        f"--relation {relation}: {body.name} has no {relation!r} links, only {has}; "
+        f"pass --relation {next(iter(counts))} or leave --relation out"
+    )
 
 
 def _who_tables(rg: ResponsibilityGraph, name: str, kind: str, links: list[Link], clauses: bool) -> None:

@@ -68,15 +68,16 @@ class PhraseMatcher:
     """
 
     def __init__(self, phrases: Iterable[tuple[Hashable, str]]) -> None:
+        # Only the FIRST part of each phrase goes into the automaton; later parts of a gapped
+        # phrase are looked up with str.find inside the gap window, so common single characters
+        # (路, 水, 不 …) that only appear as later parts never cost a Python-level hit.
         self._atoms: dict[str, int] = {}
-        # per atom: the (key, phrase, parts) whose FIRST part is this atom
         self._by_first: dict[int, list[tuple[Hashable, str, tuple[str, ...]]]] = defaultdict(list)
         self._count = 0
         for key, phrase in phrases:
             parts = split_phrase(phrase)
-            for p in parts:
-                self._atoms.setdefault(p, len(self._atoms))
-            self._by_first[self._atoms[parts[0]]].append((key, phrase, parts))
+            idx = self._atoms.setdefault(parts[0], len(self._atoms))
+            self._by_first[idx].append((key, phrase, parts))
             self._count += 1
         self._automaton = ahocorasick.Automaton()
         for atom, idx in self._atoms.items():
@@ -99,49 +100,38 @@ class PhraseMatcher:
         occ: dict[int, list[int]] = defaultdict(list)  # atom -> start positions
         for end, (idx, length) in self._automaton.iter(text):
             occ[idx].append(end - length + 1)
-        hits: dict[Hashable, PhraseHit] = {}
-        more: dict[Hashable, list[int]] = defaultdict(list)
-        for idx in sorted(occ, key=lambda i: occ[i][0]):
-            for key, phrase, parts in self._by_first.get(idx, ()):
+        first: dict[Hashable, tuple[int, int, str]] = {}  # key -> (start, end, phrase) of earliest match
+        starts: dict[Hashable, set[int]] = defaultdict(set)
+        for idx, positions in occ.items():
+            for key, phrase, parts in self._by_first[idx]:
                 if len(parts) == 1:
-                    spans = [(s, s + len(parts[0])) for s in occ[idx]]
+                    n = len(parts[0])
+                    spans = [(p, p + n) for p in positions]
                 else:
-                    spans = self._gapped(text, parts, occ)
-                if not spans:
-                    continue
-                more[key].extend(s for s, _ in spans)
-                if key not in hits or spans[0][0] < hits[key].start:
-                    s0, e0 = spans[0]
-                    hits[key] = PhraseHit(key, phrase, text[s0:e0], s0)
-        return sorted(
-            (
-                PhraseHit(h.key, h.phrase, h.said, h.start, tuple(sorted(set(more[h.key]))))
-                for h in hits.values()
-            ),
-            key=lambda h: h.start,
-        )
+                    spans = self._gapped(text, parts, positions)
+                    if not spans:
+                        continue
+                starts[key].update(p for p, _ in spans)
+                s0, e0 = spans[0]
+                if key not in first or s0 < first[key][0]:
+                    first[key] = (s0, e0, phrase)
+        hits = [
+            PhraseHit(key, phrase, text[s0:e0], s0, tuple(sorted(starts[key])))
+            for key, (s0, e0, phrase) in first.items()
+        ]
+        hits.sort(key=lambda h: h.start)
+        return hits
 
-    def _gapped(self, text: str, parts: tuple[str, ...], occ: dict[int, list[int]]) -> list[tuple[int, int]]:
-        starts = [occ.get(self._atoms[p]) for p in parts]
-        if any(s is None for s in starts):
-            return []
+    @staticmethod
+    def _gapped(text: str, parts: tuple[str, ...], firsts: list[int]) -> list[tuple[int, int]]:
         out = []
-        for s0 in starts[0]:  # type: ignore[union-attr]
+        for s0 in firsts:
             end = s0 + len(parts[0])
-            ok = True
-            for part, cand in zip(parts[1:], starts[1:], strict=False):
-                nxt = next(
-                    (
-                        s
-                        for s in cand  # type: ignore[union-attr]
-                        if end <= s <= end + MAX_GAP and not _SEPS.intersection(text[end:s])
-                    ),
-                    None,
-                )
-                if nxt is None:
-                    ok = False
+            for part in parts[1:]:
+                nxt = text.find(part, end, end + MAX_GAP + len(part))
+                if nxt < 0 or not _SEPS.isdisjoint(text[end:nxt]):
                     break
                 end = nxt + len(part)
-            if ok:
+            else:
                 out.append((s0, end))
         return out

@@ -216,8 +216,8 @@ class MatterIndex:
                         best[p] = credit
             self.concept_postings[entry_id] = tuple(sorted(best.items()))
         self._concept_terms = {e: terms for e, (_, terms) in concepts.items()}
-        self._expansion_grams = {
-            e: frozenset(g for t in terms for g in char_ngrams(normalize(t)))
+        self._expansion_ids = {
+            e: frozenset(self._vocab[g] for t in terms for g in char_ngrams(normalize(t)) if g in self._vocab)
             for e, terms in self._concept_terms.items()
         }
         self._expansion_norm = {
@@ -251,14 +251,15 @@ class MatterIndex:
         Ties break by list order (basic before cooperative before reclaimed, then 序号), so the
         ranking is deterministic.
         """
-        grams = set(q.grams)
+        vocab = self._vocab
+        ids = {vocab[g] for g in q.grams if g in vocab}
         if EXPANSION_IN_BM25:
             for e in q.entries:
-                grams |= self._expansion_grams.get(e, frozenset())
-        vocab = self._vocab
-        ids = [vocab[g] for g in grams if g in vocab]
+                ids |= self._expansion_ids.get(e, frozenset())
         if ids:
-            bm = self._weights[np.asarray(sorted(ids))].sum(axis=0, dtype=np.float64)
+            bm = self._weights[np.fromiter(sorted(ids), dtype=np.int64, count=len(ids))].sum(
+                axis=0, dtype=np.float64
+            )
         else:
             bm = np.zeros(len(self.matters), dtype=np.float64)
         conc = np.zeros(len(self.matters), dtype=np.float64)

@@ -146,6 +146,15 @@ class Router:
             self._contrasts = rules.contrasts
             self._rules = rules.rules
         self._scopes = {c.id: c.scope for c in self._contrasts}
+        # rules that need a lexicon entry are only tried when one of their entries fired
+        self._rules_by_entry: dict[str, list[int]] = {}
+        self._unkeyed_rules: list[int] = []
+        for i, r in enumerate(self._rules):
+            keys = r.when.entries_any or r.when.entries_all
+            if not keys:
+                self._unkeyed_rules.append(i)
+            for e in keys:
+                self._rules_by_entry.setdefault(e, []).append(i)
         self._index = MatterIndex(rulebook, {e.id: (e.weight, e.means) for e in rules.lexicon})
         if self._index.unknown_terms:
             self.warnings += tuple(
@@ -307,7 +316,12 @@ class Router:
         return all(name not in w.facts for name in c.missing)
 
     def _apply_rules(self, w: _Work) -> None:
-        for r in self._rules:
+        fired = set(w.entries)
+        maybe = set(self._unkeyed_rules)
+        for e in fired:
+            maybe.update(self._rules_by_entry.get(e, ()))
+        for i in sorted(maybe):
+            r = self._rules[i]
             if not self._holds(r.when, w):
                 continue
             effects: list[str] = []

@@ -106,3 +106,11 @@ def test_routing_for_another_township_is_left_out_with_a_warning(
     r = Router(rulebook, load_rules(rules_copy))
     assert any("someothertownship" in w for w in r.warnings)
     assert r.route("村西头有人在自家地里烧麦秸").matter == "B96"  # lexicon and facts still apply
+
+
+@pytest.mark.parametrize("name", ["lexicon.yaml", "facts.yaml", "routing.yaml"])
+def test_rule_files_have_no_duplicate_keys(name: str) -> None:
+    """PyYAML's fast loader keeps the last of two equal keys silently; ruamel.yaml refuses them."""
+    from ruamel.yaml import YAML
+
+    YAML(typ="rt").load((rules_dir() / name).read_text(encoding="utf-8"))

@@ -103,6 +103,7 @@ class _Work:
     facts: dict[str, FactFinding]
     cands: list[Candidate]
     acting: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    cooperating: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fired: list[RuleFiring] = field(default_factory=list)
     outside: str | None = None  # id of a rule that declared the text outside the lists
 
@@ -341,6 +342,9 @@ class Router:
             for mid, bodies in r.acting:
                 w.acting.setdefault(mid, bodies)
                 effects.append(f"{mid} acting {'、'.join(bodies)}")
+            for mid, bodies in r.cooperating:
+                w.cooperating[mid] = tuple(dict.fromkeys((*w.cooperating.get(mid, ()), *bodies)))
+                effects.append(f"{mid} cooperating {'、'.join(bodies)}")
             w.fired.append(RuleFiring(rule=r.id, effect="; ".join(effects)))
         pos = self._index._pos
         w.cands.sort(key=lambda c: (-c.score, pos[c.matter.id]))
@@ -595,8 +599,16 @@ class Router:
             b = self._body_by_id.get(m.role)
             role = b.name if b else m.role
         acting_bodies = self._acting_bodies(m, acting)
-        cooperating = (self._township,) if m.list is ListKind.cooperative else ()
-        coop_bodies = (BodyDuty(name=self._township, clauses=m.township_clauses),) if cooperating else ()
+        cooperating: tuple[str, ...] = ()
+        coop_bodies: tuple[BodyDuty, ...] = ()
+        if m.list is ListKind.cooperative:
+            # the township (乡镇配合职责), plus listed departments a rule names for this incident
+            extra = tuple(b for b in w.cooperating.get(m.id, ()) if b not in acting)
+            cooperating = (self._township, *extra)
+            coop_bodies = (
+                BodyDuty(name=self._township, clauses=m.township_clauses),
+                *self._acting_bodies(m, extra),  # each department with its own clauses
+            )
         status: Status = "needs_clarification" if question is not None else "routed"
         note = f"acting: {how}"
         return Decision(

@@ -160,6 +160,7 @@ class Rule:
     examples: tuple[Example, ...] = ()
     loc: tuple[Any, ...] = ()
     unmatched: bool = False
+    cooperating: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +273,7 @@ class RuleSet:
             need_cond(r.when, where, r.loc)
             for mid in (*r.prefer, *r.exclude):
                 need_matter(mid, where, r.loc)
-            for mid, bodies in r.acting:
+            for mid, bodies in (*r.acting, *r.cooperating):
                 need_matter(mid, where, r.loc)
                 need_bodies(mid, bodies, where, r.loc)
         holders: tuple[Contrast | Rule, ...] = (*self.contrasts, *self.rules)
@@ -584,7 +585,7 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
         what = f"rule {rid!r}"
         _check_keys(
             r,
-            {"id", "reason", "when", "prefer", "exclude", "boost", "acting", "unmatched", "examples"},
+            {"id", "reason", "when", "prefer", "exclude", "boost", "acting", "cooperating", "unmatched", "examples"},
             path,
             keys,
             what,
@@ -595,6 +596,9 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
         acting = r.get("acting") or {}
         if not isinstance(acting, Mapping):
             raise _fail(path, keys, f"{what}: acting must map matter ids to lists of bodies")
+        cooperating = r.get("cooperating") or {}
+        if not isinstance(cooperating, Mapping):
+            raise _fail(path, keys, f"{what}: cooperating must map matter ids to lists of bodies")
         boost = r.get("boost", 0.5)
         if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0 <= boost <= 5:
             raise _fail(path, keys, f"{what}: boost must be a number in [0, 5]")
@@ -609,9 +613,10 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
             _examples(r.get("examples"), path, keys, what),
             keys,
             bool(r.get("unmatched", False)),
+            tuple((str(m), _strs(b, path, keys, f"{what} cooperating")) for m, b in cooperating.items()),
         )
-        if not (rule.prefer or rule.exclude or rule.acting or rule.unmatched):
-            raise _fail(path, keys, f"{what} does nothing: give prefer, exclude, acting or unmatched")
+        if not (rule.prefer or rule.exclude or rule.acting or rule.unmatched or rule.cooperating):
+            raise _fail(path, keys, f"{what} does nothing: give prefer, exclude, acting, cooperating or unmatched")
         rules.append(rule)
     return tuple(contrasts), tuple(rules), str(data.get("rulebook", ""))
 

@@ -175,3 +175,85 @@ def test_readme_python_examples_run_and_print_what_they_say(capsys):
         "县交通警察大队",
     ):
         assert expected in out
+
+
+# ── schemas integrators validate output with ─────────────────────────────────────────────────
+def test_schema_of_the_decision_validates_route_json(capsys):
+    code, out, _ = run(capsys, "schema", "--model", "decision")
+    assert code == 0
+    schema = json.loads(out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for text in ("村西头有人在自家地里烧麦秸", "路面塌下去一块，车过不去", "护照到期了怎么换新的"):
+        code, out, _ = run(capsys, "route", text, "--json")
+        jsonschema.validate(json.loads(out), schema)
+
+
+def test_schema_of_a_batch_line_validates_every_batch_output_line(capsys, tmp_path):
+    _, out, _ = run(capsys, "schema", "-m", "batch")
+    schema = json.loads(out)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        '{"id": "a", "text": "村西头有人在自家地里烧麦秸"}\n{"id": "b", "text": "路面塌下去一块，车过不去"}\n'
+        '{"id": "c", "text": "护照到期了怎么换新的"}\nnot json\n{"text": 3}\n',
+        encoding="utf-8",
+    )
+    run(capsys, "batch", str(src), "-o", str(tmp_path / "out.jsonl"))
+    rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["status"] for r in rows} == {"routed", "needs_clarification", "unmatched", "error"}
+    for row in rows:
+        jsonschema.validate(row, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"id": "x", "line": 1, "status": "routed"}, schema)
+
+
+# ── compile into a new folder says what it could not know ────────────────────────────────────
+def test_compile_into_a_new_folder_warns_about_the_missing_province_and_roles(capsys, tmp_path):
+    out_dir = tmp_path / "new" / "xjz"
+    code, _, err = run(capsys, "compile", str(SEED), "-o", str(out_dir))
+    assert code == 0, err
+    assert "warning: no province" in err and "--province" in err
+    assert f"warning: no {out_dir / 'roles.yaml'}" in err and "no-role" in err
+    code, _, err = run(capsys, "compile", str(SEED), "-o", str(out_dir), "--province", "山西省")
+    assert "no province" not in err
+    code, _, err = run(capsys, "compile", str(SEED), "-o", str(out_dir))  # kept from rulebook.yaml
+    assert "no province" not in err
+
+
+def test_compile_into_the_bundled_folder_warns_about_nothing(capsys, tmp_path):
+    shutil.copytree(RULES, tmp_path / "rules")
+    code, _, err = run(capsys, "compile", str(SEED), "-o", str(tmp_path / "rules" / "xiaojingzhuang"))
+    assert code == 0 and "warning" not in err
+
+
+# ── the program itself ───────────────────────────────────────────────────────────────────────
+def test_version_option(capsys):
+    from dutyroute import __version__
+
+    assert run(capsys, "--version")[:2] == (0, f"dutyroute {__version__}\n")
+
+
+def test_python_m_dutyroute_is_the_cli():
+    import subprocess
+    import sys
+
+    from dutyroute import __version__
+
+    r = subprocess.run(
+        [sys.executable, "-m", "dutyroute", "--version"], capture_output=True, text=True, check=False
+    )
+    assert r.returncode == 0 and r.stdout.strip() == f"dutyroute {__version__}"
+
+
+def test_help_keeps_each_sentence_on_one_line(capsys, monkeypatch):
+    """Docstrings are wrapped in the source; help shows each paragraph unbroken (the terminal wraps)."""
+    monkeypatch.setenv("COLUMNS", "400")
+    code, out, _ = run(capsys, "compile", "--help")
+    assert code == 0
+    assert "applies (never writes) OUT/roles.yaml. Province and effective date" in out
+    from dutyroute.cli import reflow
+
+    assert reflow("First line\n    continues here.\n\n    - item one\n    - item two\n") == (
+        "First line continues here.\n\n- item one\n- item two"
+    )
+    assert reflow("中文句子在这里\n    接着写。") == "中文句子在这里接着写。"

@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import RulesOption, plural, rulebook_for
+from ._common import CliInputError, RulesOption, plural, rulebook_for
 
 
 class ExportFormat(str, Enum):
@@ -26,6 +26,8 @@ class SchemaModel(str, Enum):
     rulebook = "rulebook"
     matter = "matter"
     body = "body"
+    decision = "decision"
+    batch = "batch"
 
 
 def _write(text: str, out: Path | None) -> None:
@@ -88,13 +90,30 @@ def register(app: typer.Typer) -> None:
         if (out / META_FILE).exists():
             data, _ = read_yaml(out / META_FILE)
             old = data if isinstance(data, dict) else {}
+        if out.exists() and not out.is_dir():
+            raise CliInputError(
+                f"-o {out}: is a file; give the rulebook folder to write, e.g. rules/<township>/"
+            )
+        warnings: list[str] = []
         if province is None:
             province = ((old.get("jurisdiction") or {}).get("province")) or ""
+            if not province:
+                warnings.append(
+                    f"warning: no province: the list titles do not name it and {out / META_FILE} "
+                    "records none, so jurisdiction.province is empty; pass --province 山西省 (it is "
+                    "kept on later recompiles)"
+                )
         if effective_date is None:
             effective_date = old.get("effective_date")
         if bodies is None and (out.parent / "bodies.yaml").exists():
             bodies = out.parent / "bodies.yaml"
         roles = out / ROLES_FILE
+        if not roles.exists():
+            warnings.append(
+                f"warning: no {roles}: basic matters get no township role (the office that acts, "
+                "e.g. 综合行政执法队), and lint reports each as no-role; write one mapping each 事项类别 "
+                "to a role (start from the bundled rules/xiaojingzhuang/roles.yaml) and compile again"
+            )
         rb = compile_rulebook(
             seed,
             township=township,
@@ -105,6 +124,8 @@ def register(app: typer.Typer) -> None:
         )
         for path in dump_rulebook(rb, out, bodies=bodies):
             typer.echo(f"wrote {path}", err=True)
+        for w in warnings:
+            typer.echo(w, err=True)
         counts = rb.counts()
         typer.echo(
             f"{rb.jurisdiction.township}: {plural(sum(counts.values()), 'matter')} "
@@ -139,19 +160,36 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def schema(
         model: Annotated[
-            SchemaModel, typer.Option("--model", "-m", help="Which model.")
+            SchemaModel,
+            typer.Option(
+                "--model",
+                "-m",
+                help="rulebook, matter, body (the rulebook models); decision (route --json, "
+                "Router.route()); batch (one line of batch output, result or error).",
+            ),
         ] = SchemaModel.rulebook,
     ) -> None:
-        """Print the JSON Schema (draft 2020-12) of the rulebook models (pydantic)."""
+        """Print a JSON Schema (draft 2020-12): the rulebook models, the Decision, or a batch output line.
+
+        Integrators validate `dutyroute route --json` output with --model decision and each line of
+        `dutyroute batch` output with --model batch.
+        """
+        from pydantic import BaseModel
+
+        from ..batch import batch_line_schema
+        from ..decision import Decision
         from ..models import Body, Matter, Rulebook
 
-        models: dict[str, type[Rulebook] | type[Matter] | type[Body]] = {
-            "rulebook": Rulebook,
-            "matter": Matter,
-            "body": Body,
-        }
-        cls = models[model.value]
-        sch = cls.model_json_schema(mode="serialization")
+        if model is SchemaModel.batch:
+            sch = batch_line_schema()
+        else:
+            models: dict[str, type[BaseModel]] = {
+                "rulebook": Rulebook,
+                "matter": Matter,
+                "body": Body,
+                "decision": Decision,
+            }
+            sch = models[model.value].model_json_schema(mode="serialization")
         sch.setdefault("$schema", "https://json-schema.org/draft/2020-12/schema")
         typer.echo(json.dumps(sch, ensure_ascii=False, indent=2))
 

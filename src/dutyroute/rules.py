@@ -585,7 +585,18 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
         what = f"rule {rid!r}"
         _check_keys(
             r,
-            {"id", "reason", "when", "prefer", "exclude", "boost", "acting", "cooperating", "unmatched", "examples"},
+            {
+                "id",
+                "reason",
+                "when",
+                "prefer",
+                "exclude",
+                "boost",
+                "acting",
+                "cooperating",
+                "unmatched",
+                "examples",
+            },
             path,
             keys,
             what,
@@ -616,7 +627,9 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
             tuple((str(m), _strs(b, path, keys, f"{what} cooperating")) for m, b in cooperating.items()),
         )
         if not (rule.prefer or rule.exclude or rule.acting or rule.unmatched or rule.cooperating):
-            raise _fail(path, keys, f"{what} does nothing: give prefer, exclude, acting, cooperating or unmatched")
+            raise _fail(
+                path, keys, f"{what} does nothing: give prefer, exclude, acting, cooperating or unmatched"
+            )
         rules.append(rule)
     return tuple(contrasts), tuple(rules), str(data.get("rulebook", ""))
 

@@ -245,6 +245,12 @@ def test_batch_utf16_file_fails_cleanly_naming_the_encoding(tmp_path: Path, caps
         (["eval", "{tmp}"], ["is a directory"]),
         (["eval", "{tmp}/missing.jsonl"], ["no such file"]),
         (["eval", "{gbk}"], ["GB18030/GBK", "iconv -f gb18030 -t utf-8", "gbk.jsonl:1"]),
+        (["export", "-o", "{tmp}/no/such/folder/x.json"], ["-o", "does not exist", "mkdir -p"]),
+        (["export", "-o", "{tmp}"], ["-o", "is a directory"]),
+        (["graph", "export", "-o", "{tmp}/no/x.json"], ["--output", "does not exist", "mkdir -p"]),
+        (["graph", "draw", "-m", "C40", "-o", "{tmp}/no/x.svg"], ["--output", "does not exist"]),
+        (["compile", "{gbk}", "-o", "{tmp}/rb"], ["gbk.jsonl:1", "GB18030/GBK", "iconv -f gb18030 -t utf-8"]),
+        (["compile", "{tmp}", "-o", "{tmp}/rb"], ["cannot read the list file"]),
     ],
 )
 def test_file_problems_are_one_clean_line_naming_the_value_and_a_way_out(
@@ -393,3 +399,15 @@ def test_every_command_takes_the_same_rules_directory(rules_copy: Path, capsys, 
 
     assert main([*command, "--rules", str(rules_copy)]) == 0
     assert capsys.readouterr().out.lstrip().startswith("{")
+
+
+def test_route_dash_with_gbk_input_is_one_line_with_the_way_out(capsys, monkeypatch) -> None:
+    import io
+    import sys
+
+    from dutyroute.cli import main
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("地里烧秸秆".encode("gbk"))))
+    assert main(["route", "-"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "GB18030/GBK" in err and "iconv -f gb18030 -t utf-8" in err

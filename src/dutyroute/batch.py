@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ._encoding import convert_hint, guess_encoding, wide_bom
 from .errors import DutyrouteError
 
 if TYPE_CHECKING:
@@ -109,37 +110,6 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _guess_encoding(data: bytes) -> str | None:
-    """A likely encoding of bytes that are not UTF-8: ``GB18030/GBK`` (Chinese Windows), or None."""
-    try:
-        data.decode("gb18030")
-    except UnicodeDecodeError:
-        return None
-    return "GB18030/GBK"
-
-
-def _utf16_bom(data: bytes) -> str | None:
-    for bom, name in (
-        (codecs.BOM_UTF32_LE, "UTF-32"),
-        (codecs.BOM_UTF32_BE, "UTF-32"),
-        (codecs.BOM_UTF16_LE, "UTF-16"),
-        (codecs.BOM_UTF16_BE, "UTF-16"),
-    ):
-        if data.startswith(bom):
-            return name
-    return None
-
-
-def _convert_hint(name: str, encoding: str) -> str:
-    src = "gb18030" if encoding.startswith("GB") else encoding.lower()
-    shown = name if name != "<stdin>" else "IN.jsonl"
-    target = Path(shown).with_name(Path(shown).stem + ".utf8.jsonl")
-    return (
-        f"convert the file to UTF-8: iconv -f {src} -t utf-8 {shown} > {target} "
-        f"(or read it as it is with --encoding {src})"
-    )
-
-
 def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -193,11 +163,11 @@ def read_jsonl(
             raise CaseFormatError(f"not {encoding} text ({exc.reason})", path=shown) from None
         raw_lines: list[bytes | str] = list(text.split("\n"))
     else:
-        wide = _utf16_bom(data)
+        wide = wide_bom(data)
         if wide is not None:
             raise CaseFormatError(
                 f"the file is {wide}-encoded (it starts with a {wide} byte-order mark); "
-                + _convert_hint(shown, wide),
+                + convert_hint(shown, wide, option="--encoding"),
                 path=shown,
             )
         raw_lines = list(data.split(b"\n"))
@@ -209,14 +179,14 @@ def read_jsonl(
             try:
                 text_line = raw.decode(encoding)
             except UnicodeDecodeError as exc:
-                guess = _guess_encoding(raw) if codec == "utf-8" else None
+                guess = guess_encoding(raw) if codec == "utf-8" else None
                 where = f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
                 if guess:
-                    why = f"not UTF-8 text ({where}; the file looks {guess}-encoded): " + _convert_hint(
-                        shown, guess
+                    why = f"not UTF-8 text ({where}; the file looks {guess}-encoded): " + convert_hint(
+                        shown, guess, option="--encoding"
                     )
                 else:
-                    why = f"not {encoding} text ({where}); convert the file to UTF-8"
+                    why = f"not {encoding} text ({where}); " + convert_hint(shown, None)
                 out.append(JsonLine(n, error=why))
                 continue
         else:

@@ -211,14 +211,16 @@ def decode_text(data: bytes, *, what: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        guess = ""
-        try:
-            data.decode("gb18030")
-            guess = "; it looks GB18030/GBK-encoded: convert it with iconv -f gb18030 -t utf-8"
-        except UnicodeDecodeError:
-            guess = "; convert it to UTF-8"
+        from .._encoding import guess_encoding
+
+        guess = guess_encoding(data)
+        if guess:
+            src = "gb18030" if guess.startswith("GB") else guess.lower()
+            how = f"; it looks {guess}-encoded: pipe it through iconv -f {src} -t utf-8"
+        else:
+            how = "; give UTF-8 text"
         raise CliInputError(
-            f"{what}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}){guess}"
+            f"{what}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}){how}"
         ) from None
 
 
@@ -231,7 +233,7 @@ def check_output(path: Path, *, option: str) -> None:
     if str(path) == "-":
         return
     if path.is_dir():
-        raise CliInputError(f"{option} {path}: is a directory; give a file name, e.g. {path}/out.jsonl")
+        raise CliInputError(f"{option} {path}: is a directory; give a file name (in it, or elsewhere)")
     parent = path.parent
     if not parent.exists():
         raise CliInputError(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ._common import CliInputError, RulesOption, plural, rulebook_for
+from ._common import CliInputError, RulesOption, check_output, plural, rulebook_for
 
 if TYPE_CHECKING:
     from ..graph import BodyMatch, Link, ResponsibilityGraph
@@ -192,6 +192,8 @@ def register(app: typer.Typer) -> None:
         rules: RulesOption = None,
     ) -> None:
         """Export the whole graph: matters (bipartite=0), bodies (bipartite=1), links (relation, clauses)."""
+        if output is not None:
+            check_output(output, option="--output")
         rg = _graph(rules)
         if fmt is ExportFormat.json:
             text = json.dumps(rg.node_link(), ensure_ascii=False, indent=1)
@@ -240,6 +242,7 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(
                 f"{output.name}: use a .svg, .png or .pdf file name", param_hint="--output"
             )
+        check_output(output, option="--output")
         rg = _graph(rules)
         target = None
         if body is not None:

@@ -14,7 +14,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import CliInputError, RulesOption, plural, rulebook_for
+from ._common import CliInputError, RulesOption, open_output, plural, rulebook_for
 
 
 class ExportFormat(str, Enum):
@@ -34,8 +34,8 @@ def _write(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        with open_output(out, option="-o") as fh:
+            fh.write(text if text.endswith("\n") else text + "\n")
         typer.echo(f"wrote {out}", err=True)
 
 

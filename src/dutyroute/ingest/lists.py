@@ -580,8 +580,14 @@ def read_lists(
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        from .._encoding import convert_hint, guess_encoding
+
         line = data[: exc.start].count(b"\n") + 1
+        guess = guess_encoding(data)
+        looks = f"; the file looks {guess}-encoded" if guess else ""
         raise ListFormatError(
-            f"not UTF-8 (byte {data[exc.start]:#04x}); re-save the list as UTF-8", path=path, line=line
+            f"not UTF-8 (byte {data[exc.start]:#04x}){looks}: {convert_hint(str(path), guess)}",
+            path=path,
+            line=line,
         ) from None
     return parse_lists(text, registry=registry or load_bodies(), path=path, township=township)

@@ -198,7 +198,8 @@ def register(app: typer.Typer) -> None:
         path: Annotated[
             Optional[Path],  # noqa: UP045
             typer.Argument(
-                help="Rulebook directory, rules/ directory, bodies.yaml or list text "
+                help="A rules/ directory (its rulebooks, bodies.yaml and lexicon/facts/routing.yaml), "
+                "one rulebook folder, bodies.yaml, one of the rule files, or a list text "
                 "(default: the bundled rules/).",
                 show_default=False,
             ),
@@ -207,7 +208,10 @@ def register(app: typer.Typer) -> None:
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Hide info findings.")] = False,
         strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
     ) -> None:
-        """Check a rulebook, a list text or bodies.yaml: prints 'file:line: severity: message'.
+        """Check rules/ (rulebooks, bodies.yaml, rule files) or a list text; prints file:line: message.
+
+        The routing rule files are loaded with the router's own loader and checked against each
+        rulebook, so lint fails wherever `dutyroute route` would.
 
         Exit code 0 when there is no error (warnings and infos are printed), 1 when there is one.
         """

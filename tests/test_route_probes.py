@@ -33,3 +33,26 @@ def test_probe_routes_to_an_accepted_matter(router: Router, accepted: list[str],
         assert d.clarify is not None and any(o.matter in accepted for o in d.clarify.options), d.clarify
     else:
         assert d.status == "routed" and d.matter in accepted, (d.status, d.matter, d.acting)
+
+
+ACTING = Path(__file__).parent / "data" / "route_probes_acting.tsv"
+ACTING_PROBES = [
+    ([(alt.split(":")[0], set(alt.split(":")[1].split("+"))) for alt in accepted.split(",")], text)
+    for accepted, text in (
+        line.split("\t", 1)
+        for line in ACTING.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+]
+
+
+@pytest.mark.parametrize(("accepted", "text"), ACTING_PROBES, ids=[t[:14] for _, t in ACTING_PROBES])
+def test_probe_routes_to_the_right_department(
+    router: Router, accepted: list[tuple[str, set[str]]], text: str
+) -> None:
+    d = router.route(text)
+    if d.status == "needs_clarification":
+        assert d.clarify is not None
+        assert any((o.matter, set(o.acting)) in accepted for o in d.clarify.options), d.clarify
+    else:
+        assert d.status == "routed" and (d.matter, set(d.acting)) in accepted, (d.status, d.matter, d.acting)

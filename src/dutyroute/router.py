@@ -81,8 +81,8 @@ this fraction of the top candidate's score."""
 ANSWER_MARGIN = 1.25
 """A contrast answers each fact value with its first-listed target unless another target of that
 value scores this many times more."""
-DEPARTMENT_MARGIN = 1.25
-"""A non-lead department acts only when its clauses score this many times the lead's (plus 2)."""
+DEPARTMENT_MARGIN = 1.5
+"""A non-lead department acts only when its clauses score this many times the lead's (plus 4)."""
 CONFIDENCE_SCALE = 60.0
 ASK_BOOST = 1.5
 """Concept credit multiplier for lexicon entries said in a clause that states the caller's request
@@ -258,7 +258,10 @@ class Router:
         strong = any(self._reasons[e].weight >= 0.5 for e in entries)
         floor = UNMATCHED_SCORE if strong else UNMATCHED_SCORE_NO_CONCEPT
         if any(h.key[0] == "outside" for h in hits):
-            floor = max(floor, UNMATCHED_OUTSIDE_SCORE)
+            # a text naming something no list covers needs strong evidence: a specific concept
+            # (weight ≥ 1) lifts the bar to the no-concept floor, weak hints alone to the outside floor
+            specific = any(self._reasons[e].weight >= 1.0 for e in entries)
+            floor = max(floor, UNMATCHED_SCORE_NO_CONCEPT if specific else UNMATCHED_OUTSIDE_SCORE)
         if top is None or top.score < floor or work.outside is not None:
             return self._unmatched(work, term_hits, top, floor)
         question = self._apply_contrasts(work)
@@ -504,7 +507,7 @@ class Router:
         best = max(range(len(groups)), key=lambda i: (gscores[i], -i))
         chosen = 0
         how = "lead (first listed) department"
-        if best != 0 and gscores[best] > DEPARTMENT_MARGIN * gscores[0] + 2.0:
+        if best != 0 and gscores[best] > DEPARTMENT_MARGIN * gscores[0] + 4.0:
             chosen = best
             how = "department whose clauses match best"
         group = groups[chosen]

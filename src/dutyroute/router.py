@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -646,8 +647,17 @@ class Router:
         return tuple(out)
 
 
+_DEFAULT_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def _default_router() -> Router:
+def _build_default_router() -> Router:
     from .rulebook import load_rulebook
 
     return Router(load_rulebook())
+
+
+def _default_router() -> Router:
+    # the lock makes "built once per process" hold when several threads ask at the same moment
+    with _DEFAULT_LOCK:
+        return _build_default_router()

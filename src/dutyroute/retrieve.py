@@ -50,6 +50,7 @@ import numpy as np
 
 from .models import ListKind, Matter, Rulebook
 from .text import char_ngrams, normalize
+from .text import normalize as _normalize
 
 __all__ = [
     "CONCEPT_SCALE",
@@ -127,6 +128,14 @@ class MatterIndex:
     """
 
     def __init__(self, rulebook: Rulebook, concepts: dict[str, tuple[float, tuple[str, ...]]]) -> None:
+        norm_cache: dict[str, str] = {}
+
+        def normalize(text: str) -> str:  # build-time memo: clauses repeat across blocks and terms
+            out = norm_cache.get(text)
+            if out is None:
+                out = norm_cache[text] = _normalize(text)
+            return out
+
         self.rulebook = rulebook
         self.matters: tuple[Matter, ...] = rulebook.matters
         self._pos = {m.id: i for i, m in enumerate(self.matters)}
@@ -194,16 +203,21 @@ class MatterIndex:
         self.concept_postings: dict[str, tuple[tuple[int, float], ...]] = {}
         self.term_matters: dict[str, tuple[str, ...]] = {}
         self.unknown_terms: list[tuple[str, str]] = []
+        joined = {m.id: "\x00".join(c.norm for c in self.clauses[m.id]) for m in self.matters}
+        term_hits: dict[str, list[tuple[int, str]]] = {}
         for entry_id, (weight, terms) in concepts.items():
             best: dict[int, float] = {}
             for term in terms:
                 t = normalize(term)
-                hits = [
-                    (self._pos[m.id], c.field)
-                    for m in self.matters
-                    for c in self.clauses[m.id]
-                    if t and t in c.norm
-                ]
+                hits = term_hits.get(t)
+                if hits is None:
+                    hits = term_hits[t] = [
+                        (self._pos[m.id], c.field)
+                        for m in self.matters
+                        if t and t in joined[m.id]
+                        for c in self.clauses[m.id]
+                        if t in c.norm
+                    ]
                 mids = sorted({self.matters[p].id for p, _ in hits}, key=self._pos.__getitem__)
                 self.term_matters[term] = tuple(mids)
                 if not mids:

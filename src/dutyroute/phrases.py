@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import ahocorasick
@@ -34,7 +34,7 @@ MAX_GAP = 12
 """Most characters allowed between two parts of a gapped phrase."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def split_phrase(phrase: str) -> tuple[str, ...]:
     """The normalised parts of a phrase (one part for a plain phrase).
 

@@ -49,7 +49,7 @@ import bm25s
 import numpy as np
 
 from .models import ListKind, Matter, Rulebook
-from .text import char_ngrams, normalize
+from .text import char_ngrams
 from .text import normalize as _normalize
 
 __all__ = [
@@ -130,7 +130,7 @@ class MatterIndex:
     def __init__(self, rulebook: Rulebook, concepts: dict[str, tuple[float, tuple[str, ...]]]) -> None:
         norm_cache: dict[str, str] = {}
 
-        def normalize(text: str) -> str:  # build-time memo: clauses repeat across blocks and terms
+        def norm(text: str) -> str:  # build-time memo: clauses repeat across blocks and terms
             out = norm_cache.get(text)
             if out is None:
                 out = norm_cache[text] = _normalize(text)
@@ -154,7 +154,7 @@ class MatterIndex:
                     BlockRef(m.id, "township", rulebook.jurisdiction.township, None, m.township_clauses)
                 )
             self.blocks[m.id] = tuple(blocks)
-            clauses = [ClauseRef(m.id, "title", "", m.title, normalize(m.title))]
+            clauses = [ClauseRef(m.id, "title", "", m.title, norm(m.title))]
             seen: set[tuple[str, str]] = set()
             for blk in blocks:
                 for c in blk.clauses:
@@ -162,7 +162,7 @@ class MatterIndex:
                     if (blk.field, c) in seen:
                         continue
                     seen.add((blk.field, c))
-                    clauses.append(ClauseRef(m.id, blk.field, blk.body, c, normalize(c)))
+                    clauses.append(ClauseRef(m.id, blk.field, blk.body, c, norm(c)))
             self.clauses[m.id] = tuple(clauses)
             title_docs.append(char_ngrams(clauses[0].norm) or ["∅"])
             body_docs.append([g for c in clauses for g in char_ngrams(c.norm)] or ["∅"])
@@ -194,7 +194,7 @@ class MatterIndex:
         }
         self._block_clauses = {
             m.id: tuple(
-                tuple((normalize(c), frozenset(char_ngrams(normalize(c)))) for c in blk.clauses)
+                tuple((norm(c), frozenset(char_ngrams(norm(c)))) for c in blk.clauses)
                 for blk in self.blocks[m.id]
             )
             for m in self.matters
@@ -208,7 +208,7 @@ class MatterIndex:
         for entry_id, (weight, terms) in concepts.items():
             best: dict[int, float] = {}
             for term in terms:
-                t = normalize(term)
+                t = norm(term)
                 hits = term_hits.get(t)
                 if hits is None:
                     hits = term_hits[t] = [
@@ -231,12 +231,10 @@ class MatterIndex:
             self.concept_postings[entry_id] = tuple(sorted(best.items()))
         self._concept_terms = {e: terms for e, (_, terms) in concepts.items()}
         self._expansion_ids = {
-            e: frozenset(self._vocab[g] for t in terms for g in char_ngrams(normalize(t)) if g in self._vocab)
+            e: frozenset(self._vocab[g] for t in terms for g in char_ngrams(norm(t)) if g in self._vocab)
             for e, terms in self._concept_terms.items()
         }
-        self._expansion_norm = {
-            e: tuple(normalize(t) for t in terms) for e, terms in self._concept_terms.items()
-        }
+        self._expansion_norm = {e: tuple(norm(t) for t in terms) for e, terms in self._concept_terms.items()}
 
     # ── scoring ────────────────────────────────────────────────────────────────────────────
     def expansion(self, entries: Sequence[str]) -> list[str]:

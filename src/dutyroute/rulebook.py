@@ -841,13 +841,12 @@ def _check_ids(matters: list[Matter], path: Path, seen: dict[str, tuple[Path, in
     """
     for i, m in enumerate(matters):
         expected = f"{m.list.letter}{m.seq}"
-        line = yaml_line(path, ("matters", i, "id"))
         if m.id != expected:
             raise RuleFileError(
                 f"matter id {m.id!r} does not match its list and 序号 (seq {m.seq}, so expected "
                 f"{expected!r}); fix the id or the seq",
                 path=path,
-                line=line,
+                line=yaml_line(path, ("matters", i, "id")),
             )
         if m.id in seen:
             first_path, first_index = seen[m.id]
@@ -856,7 +855,7 @@ def _check_ids(matters: list[Matter], path: Path, seen: dict[str, tuple[Path, in
             raise RuleFileError(
                 f"duplicate matter id {m.id!r} (first at {first}); each 序号 appears once in its list",
                 path=path,
-                line=line,
+                line=yaml_line(path, ("matters", i, "id")),  # the slow line-tracking parse: errors only
             )
         seen[m.id] = (path, i)
 

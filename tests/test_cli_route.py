@@ -113,7 +113,7 @@ def test_eval_scores_a_labeled_file(tmp_path: Path) -> None:
         {"id": "3", "text": "护照到期了怎么换新的", "accept": [], "clarify": None},
         {
             "id": "4",
-            "text": "楼上邻居天天半夜放音响",
+            "text": "对门那户每晚十二点后开着音箱唱歌",
             "accept": [
                 {
                     "matter": "C40",

@@ -121,7 +121,7 @@ class TestNoise:
         [
             ("隔壁工地夜里打桩，整晚睡不着", "县住房和城乡建设管理局"),
             ("村口那家洗煤厂的机器日夜轰鸣，噪音太大", "市生态环境局左云分局"),
-            ("楼上邻居天天半夜放音响，说了也不听", "县公安局"),
+            ("对门那户每晚十二点后开着音箱唱歌，劝了也不听", "县公安局"),
         ],
     )
     def test_noise_goes_to_the_department_of_its_source(self, router: Router, text: str, acting: str) -> None:
@@ -174,7 +174,7 @@ def test_sub_unit_is_reported_beside_its_parent(router: Router) -> None:
 
 
 def test_reclaimed_matter_has_receiving_department_and_no_cooperation(router: Router) -> None:
-    d = route(router, "想开个小卖部，营业执照去哪办")
+    d = route(router, "村里想开家烟酒店，个体户执照去哪办")
     assert (d.matter, d.acting, d.reclaimed, d.cooperating) == ("R1", ("县行政审批服务管理局",), True, ())
 
 
@@ -200,7 +200,7 @@ def test_alternatives_are_ranked_and_bounded(router: Router) -> None:
 
 
 def test_basis_clauses_come_from_the_matter(router: Router) -> None:
-    d = route(router, "楼上邻居天天半夜放音响，说了也不听")
+    d = route(router, "对门那户每晚十二点后开着音箱唱歌，劝了也不听")
     m = router.rulebook.matter("C40")
     texts = {m.title, *m.clauses()}
     assert d.basis_clauses and all(c.text in texts for c in d.basis_clauses)
@@ -246,7 +246,7 @@ def test_unknown_fact_is_a_lookup_error_with_suggestions(router: Router) -> None
 
 
 def test_route_many_keeps_order_and_names_the_bad_index(router: Router) -> None:
-    texts = ["村西头有人在自家地里烧麦秸", "想开个小卖部，营业执照去哪办"]
+    texts = ["村西头有人在自家地里烧麦秸", "村里想开家烟酒店，个体户执照去哪办"]
     assert [d.matter for d in router.route_many(texts)] == ["B96", "R1"]
     with pytest.raises(IncidentTextError, match="text 1"):
         router.route_many(["村西头有人烧麦秸", "  "])
@@ -261,8 +261,8 @@ def test_router_is_safe_to_share_between_threads(router: Router) -> None:
     texts = [
         "村西头有人在自家地里烧麦秸",
         "路面塌下去一块",
-        "楼上邻居天天半夜放音响",
-        "想开个小卖部营业执照去哪办",
+        "对门那户每晚十二点后开着音箱唱歌",
+        "村里想开家烟酒店个体户执照去哪办",
     ] * 10
     expected = [router.route(t).model_dump() for t in texts]
     results: list[list[dict]] = []

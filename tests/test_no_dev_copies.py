@@ -1,0 +1,59 @@
+"""No labeled dev sentence (or a near copy) lives in the repository's rules, tests, examples or README.
+
+The labeled incidents in ``../shared/cases/dev.jsonl`` measure the router; rules and example
+sentences written from them would make that measure (and the held-out one) meaningless. This test
+fails when any 10-character span of a dev text — punctuation and spaces removed on both sides —
+occurs in ``rules/`` (the official lists under ``rules/xiaojingzhuang/`` excepted), ``tests/``,
+``examples/`` or ``README.md``. It is skipped where the shared folder is absent (a clean clone).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEV = ROOT.parent / "shared" / "cases" / "dev.jsonl"
+SPAN = 10
+_DROP = re.compile(r"[\W_]+", re.UNICODE)  # punctuation, symbols and whitespace of any width
+
+
+def _squash(text: str) -> str:
+    return _DROP.sub("", text)
+
+
+def _repo_files() -> list[Path]:
+    files = [ROOT / "README.md"]
+    for folder in ("rules", "tests", "examples"):
+        for p in sorted((ROOT / folder).rglob("*")):
+            if not p.is_file() or "__pycache__" in p.parts or p.suffix in {".pyc", ".png", ".svg"}:
+                continue
+            if folder == "rules" and "xiaojingzhuang" in p.relative_to(ROOT / "rules").parts:
+                continue  # the official lists themselves
+            files.append(p)
+    return [p for p in files if p.exists()]
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="../shared/cases/dev.jsonl is not next to the repository")
+def test_no_dev_sentence_span_in_the_repository() -> None:
+    dev = [json.loads(line)["text"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    spans: dict[str, str] = {}
+    for text in dev:
+        t = _squash(text)
+        for i in range(len(t) - SPAN + 1):
+            spans.setdefault(t[i : i + SPAN], text)
+    found = []
+    for path in _repo_files():
+        try:
+            body = _squash(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            continue
+        for i in range(len(body) - SPAN + 1):
+            span = body[i : i + SPAN]
+            if span in spans:
+                found.append(f"{path.relative_to(ROOT)}: {span!r} from dev text {spans[span][:40]!r}")
+                break
+    assert not found, "dev sentences copied into the repository (reword them):\n" + "\n".join(found)

@@ -40,6 +40,7 @@ MB), so a query is one numpy fancy-index sum (~20 µs).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -136,6 +137,21 @@ class MatterIndex:
                 out = norm_cache[text] = _normalize(text)
             return out
 
+        grams_cache: dict[str, list[str]] = {}
+        gramset_cache: dict[str, frozenset[str]] = {}
+
+        def grams(normed: str) -> list[str]:  # build-time memo of char_ngrams (do not mutate)
+            out = grams_cache.get(normed)
+            if out is None:
+                out = grams_cache[normed] = char_ngrams(normed)
+            return out
+
+        def gramset(normed: str) -> frozenset[str]:
+            out = gramset_cache.get(normed)
+            if out is None:
+                out = gramset_cache[normed] = frozenset(grams(normed))
+            return out
+
         self.rulebook = rulebook
         self.matters: tuple[Matter, ...] = rulebook.matters
         self._pos = {m.id: i for i, m in enumerate(self.matters)}
@@ -164,8 +180,8 @@ class MatterIndex:
                     seen.add((blk.field, c))
                     clauses.append(ClauseRef(m.id, blk.field, blk.body, c, norm(c)))
             self.clauses[m.id] = tuple(clauses)
-            title_docs.append(char_ngrams(clauses[0].norm) or ["∅"])
-            body_docs.append([g for c in clauses for g in char_ngrams(c.norm)] or ["∅"])
+            title_docs.append(list(grams(clauses[0].norm)) or ["∅"])
+            body_docs.append([g for c in clauses for g in grams(c.norm)] or ["∅"])
         title = _bm25(title_docs)
         body = _bm25(body_docs)
         # One dense (vocabulary × matters) table of BM25 term weights, title weighted: a query is
@@ -176,12 +192,14 @@ class MatterIndex:
         self._weights = np.zeros((len(vocab), len(self.matters)), dtype=np.float32)
         for index, factor in ((title, TITLE_WEIGHT), (body, 1.0)):
             data, indices, indptr = (index.scores[k] for k in ("data", "indices", "indptr"))
+            # posting lists are CSC by bm25s token id; map each token id to its table row (bm25s's
+            # empty placeholder token, id ≥ len(indptr) - 1, has no postings) and add all at once:
+            # within one index every (token, matter) pair occurs once, so the fancy-index add is exact
+            rows = np.zeros(len(indptr) - 1, dtype=np.int64)
             for token, tid in index.vocab_dict.items():
-                if tid + 1 >= len(indptr):  # bm25s's empty placeholder token has no postings
-                    continue
-                row = self._weights[self._vocab[token]]
-                lo, hi = indptr[tid], indptr[tid + 1]
-                row[indices[lo:hi]] += factor * data[lo:hi]
+                if tid + 1 < len(indptr):
+                    rows[tid] = self._vocab[token]
+            self._weights[np.repeat(rows, np.diff(indptr)), indices] += factor * data
         # bigram idf over matters, for clause ranking
         df: dict[str, int] = defaultdict(int)
         for doc in body_docs:
@@ -189,21 +207,24 @@ class MatterIndex:
                 df[g] += 1
         n = len(self.matters)
         self._idf = {g: math.log(1 + n / d) for g, d in df.items()}
-        self._clause_grams = {
-            m.id: tuple(frozenset(char_ngrams(c.norm)) for c in self.clauses[m.id]) for m in self.matters
-        }
+        self._clause_grams = {m.id: tuple(gramset(c.norm) for c in self.clauses[m.id]) for m in self.matters}
         self._block_clauses = {
-            m.id: tuple(
-                tuple((norm(c), frozenset(char_ngrams(norm(c)))) for c in blk.clauses)
-                for blk in self.blocks[m.id]
-            )
+            m.id: tuple(tuple((norm(c), gramset(norm(c))) for c in blk.clauses) for blk in self.blocks[m.id])
             for m in self.matters
         }
         # concepts: entry -> [(matter position, credit)]
         self.concept_postings: dict[str, tuple[tuple[int, float], ...]] = {}
         self.term_matters: dict[str, tuple[str, ...]] = {}
         self.unknown_terms: list[tuple[str, str]] = []
-        joined = {m.id: "\x00".join(c.norm for c in self.clauses[m.id]) for m in self.matters}
+        # every matter's normalised clauses in one string ("\x00" inside a matter, "\x01" between
+        # matters; normalised text holds neither), so a term's matters are found with str.find
+        joined = "\x01".join("\x00".join(c.norm for c in self.clauses[m.id]) for m in self.matters)
+        ends: list[int] = []  # per matter position: the offset just past its text in ``joined``
+        offset = 0
+        for m in self.matters:
+            offset += sum(len(c.norm) + 1 for c in self.clauses[m.id]) - 1
+            ends.append(offset)
+            offset += 1
         term_hits: dict[str, list[tuple[int, str]]] = {}
         for entry_id, (weight, terms) in concepts.items():
             best: dict[int, float] = {}
@@ -212,10 +233,9 @@ class MatterIndex:
                 hits = term_hits.get(t)
                 if hits is None:
                     hits = term_hits[t] = [
-                        (self._pos[m.id], c.field)
-                        for m in self.matters
-                        if t and t in joined[m.id]
-                        for c in self.clauses[m.id]
+                        (p, c.field)
+                        for p in _positions(joined, ends, t)
+                        for c in self.clauses[self.matters[p].id]
                         if t in c.norm
                     ]
                 mids = sorted({self.matters[p].id for p, _ in hits}, key=self._pos.__getitem__)
@@ -231,7 +251,7 @@ class MatterIndex:
             self.concept_postings[entry_id] = tuple(sorted(best.items()))
         self._concept_terms = {e: terms for e, (_, terms) in concepts.items()}
         self._expansion_ids = {
-            e: frozenset(self._vocab[g] for t in terms for g in char_ngrams(norm(t)) if g in self._vocab)
+            e: frozenset(self._vocab[g] for t in terms for g in grams(norm(t)) if g in self._vocab)
             for e, terms in self._concept_terms.items()
         }
         self._expansion_norm = {e: tuple(norm(t) for t in terms) for e, terms in self._concept_terms.items()}
@@ -320,6 +340,19 @@ class MatterIndex:
     def kind(self, matter_id: str) -> ListKind:
         """The list of a matter id."""
         return self.matters[self._pos[matter_id]].list
+
+
+def _positions(joined: str, ends: list[int], term: str) -> list[int]:
+    """Positions (ascending) of the matters whose text in ``joined`` contains ``term`` (index build)."""
+    out: list[int] = []
+    if not term:
+        return out
+    i = joined.find(term)
+    while i >= 0:
+        p = bisect.bisect_left(ends, i)
+        out.append(p)
+        i = joined.find(term, ends[p] + 1)
+    return out
 
 
 def _bm25(docs: list[list[str]]) -> bm25s.BM25:

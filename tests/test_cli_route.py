@@ -31,6 +31,10 @@ def test_route_json_is_the_decision() -> None:
 def test_route_shows_the_question_and_facts_answer_it() -> None:
     r = runner.invoke(app, ["route", "路面塌下去一块，车过不去"])
     assert r.exit_code == 0 and "needs_clarification" in r.output and "县道" in r.output
+    assert "承办 acting" not in r.output and "派单依据 basis" not in r.output  # nothing routed yet
+    r = runner.invoke(app, ["route", "路面塌下去一块，车过不去", "--json"])
+    d = json.loads(r.output)
+    assert d["matter"] is None and d["acting"] == [] and d["basis"] is None and d["clarify"]["options"]
     r = runner.invoke(app, ["route", "路面塌下去一块，车过不去", "--facts", "road_class=县道", "--json"])
     assert json.loads(r.output)["matter"] == "C62"
 

@@ -70,6 +70,16 @@ class TestRoads:
         assert by_value["村道"].matter == "B82" and by_value["村道"].acting == ("小京庄乡",)
         assert by_value["县道"].matter == "C62" and by_value["县道"].acting == ("县交通运输局",)
 
+    def test_a_question_presents_no_provisional_route(self, router: Router) -> None:
+        d = route(router, "路面塌下去一块，车过不去")
+        assert d.status == "needs_clarification"
+        assert (d.matter, d.acting, d.cooperating, d.basis, d.matter_detail) == (None, (), (), None, None)
+        assert not d.acting_bodies and not d.basis_clauses and not d.reclaimed
+        option_matters = {o.matter for o in d.clarify.options}
+        assert option_matters & {a.matter for a in d.alternatives}
+        batch = d.to_batch("x")
+        assert batch["matter"] is None and batch["acting"] == [] and batch["basis"] is None
+
     def test_answering_the_question_gives_that_answers_route(self, router: Router) -> None:
         d = route(router, "路面塌下去一块，车过不去")
         assert d.clarify is not None
@@ -255,6 +265,35 @@ def test_route_many_keeps_order_and_names_the_bad_index(router: Router) -> None:
 # ── immutability and threads ───────────────────────────────────────────────────────────────
 def test_default_router_is_shared() -> None:
     assert Router.default() is Router.default()
+
+
+def test_default_router_is_built_once_when_threads_race() -> None:
+    from dutyroute import router as router_module
+
+    router_module._build_default_router.cache_clear()
+    barrier = threading.Barrier(8)
+    got: list[Router] = []
+
+    def build() -> None:
+        barrier.wait()
+        got.append(Router.default())
+
+    threads = [threading.Thread(target=build) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(got) == 8 and len({id(r) for r in got}) == 1
+
+
+def test_router_refuses_attribute_changes(router: Router) -> None:
+    with pytest.raises(AttributeError, match="immutable"):
+        router.rulebook = None  # type: ignore[assignment]
+    with pytest.raises(AttributeError, match="immutable"):
+        router.custom = 1  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError, match="immutable"):
+        del router.rules
+    assert router.route("村西头有人在自家地里烧麦秸").matter == "B96"
 
 
 def test_router_is_safe_to_share_between_threads(router: Router) -> None:

@@ -56,7 +56,9 @@ def test_any_text_gives_a_decision_or_incident_text_error(router: Router, text: 
     if d is not None:
         assert d.status in {"routed", "needs_clarification", "unmatched"}
         assert 0.0 <= d.confidence <= 1.0
-        assert (d.matter is None) == (d.status == "unmatched")
+        # only a routed decision names a matter; a question carries its routes in the options
+        assert (d.matter is None) == (d.status != "routed")
+        assert (d.clarify is not None) == (d.status == "needs_clarification")
 
 
 @settings(

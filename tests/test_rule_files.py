@@ -87,6 +87,22 @@ def test_unknown_lexicon_entry_in_a_condition_is_an_error(rules_copy: Path, rule
         load_rules(rules_copy).check(rulebook)
 
 
+def test_problems_lists_every_inconsistency_where_check_stops_at_the_first(
+    rules_copy: Path, rulebook: Rulebook
+) -> None:
+    _edit(rules_copy / "routing.yaml", "    县道: [{matter: C62,", "    县道: [{matter: C620,")
+    _edit(rules_copy / "routing.yaml", "acting: {C14: [县公安局]}", "acting: {C14: [县应急管理局]}")
+    _edit(rules_copy / "routing.yaml", "entries_any: [bbq-fumes]", "entries_any: [bbq-fume]")
+    rules = load_rules(rules_copy)
+    found = [str(e) for e in rules.problems(rulebook)]
+    assert len(found) == 3, found
+    assert any("'C620'" in f for f in found) and any("'县应急管理局'" in f for f in found)
+    assert any("'bbq-fume'" in f for f in found)
+    with pytest.raises(RuleFileError, match="C620"):
+        rules.check(rulebook)
+    assert load_rules().problems(rulebook) == []
+
+
 def test_duplicate_lexicon_id_is_an_error(rules_copy: Path) -> None:
     _edit(rules_copy / "lexicon.yaml", "- {id: party-member,", "- {id: weak-party-branch,")
     with pytest.raises(RuleFileError, match=r"lexicon\.yaml:\d+: duplicate lexicon id 'weak-party-branch'"):

@@ -11,7 +11,8 @@ Shapes::
 
     Decision
     ├── status            "routed" | "needs_clarification" | "unmatched"
-    ├── matter            "C40" | None                     (id; the record is in matter_detail)
+    ├── matter            "C40" | None                     (id; the record is in matter_detail;
+    │                                                        None unless status is "routed")
     ├── acting            ["县公安局"]                      (canonical body names)
     ├── cooperating       ["小京庄乡"]                      (cooperative matters only)
     ├── reclaimed         bool                              (True: the county took the matter back)
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .errors import IncidentUnrouted
 
@@ -209,6 +210,29 @@ class Decision(_Frozen):
     basis_clauses: tuple[MatchedClause, ...] = ()
     trace: Trace
     rulebook_hash: str
+
+    @model_validator(mode="after")
+    def _only_routed_names_a_route(self) -> Decision:
+        """A ``needs_clarification`` or ``unmatched`` decision presents no route as if it were made:
+        matter, acting/cooperating bodies, basis, township role, matter detail and matched clauses are
+        empty (the routes per answer are in ``clarify.options``, candidates in ``alternatives``)."""
+        if self.status != "routed":
+            given = [
+                name
+                for name in ("matter", "basis", "township_role", "matter_detail")
+                if getattr(self, name) is not None
+            ] + [
+                name
+                for name in ("acting", "cooperating", "acting_bodies", "cooperating_bodies", "basis_clauses")
+                if getattr(self, name)
+            ]
+            if given or self.reclaimed:
+                raise ValueError(
+                    f"a {self.status} decision names no route, but {', '.join(given) or 'reclaimed'} is set"
+                )
+        if self.status == "needs_clarification" and self.clarify is None:
+            raise ValueError("a needs_clarification decision needs clarify (the question and its options)")
+        return self
 
     @property
     def routed(self) -> bool:

@@ -462,10 +462,9 @@ def _lint_rule_files(directory: Path, books: list[Rulebook]) -> list[Finding]:
     for rb in books:
         if rules.rulebook_key and rules.rulebook_key != rb.jurisdiction.key:
             continue
-        try:
-            rules.check(rb)
-        except DutyrouteError as exc:
-            out.append(_load_finding(exc, routing, "rules-check"))
+        problems = [_load_finding(exc, routing, "rules-check") for exc in rules.problems(rb)]
+        if problems:  # every problem, not only the first
+            out.extend(problems)
             continue
         from .router import Router
 

@@ -183,6 +183,18 @@ class Router:
         self._township = rulebook.jurisdiction.township
         self._hash = rulebook.hash
         self._matters = {m.id: m for m in rulebook.matters}
+        self._sealed = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_sealed", False):
+            raise AttributeError(
+                f"Router is immutable (shared between threads): cannot set {name!r}; "
+                "build a new Router(rulebook, rules) instead"
+            )
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Router is immutable (shared between threads): cannot delete {name!r}")
 
     @classmethod
     def default(cls) -> Router:
@@ -615,6 +627,28 @@ class Router:
             )
         status: Status = "needs_clarification" if question is not None else "routed"
         note = f"acting: {how}"
+        if question is not None:
+            # Nothing is routed until the fact is known: no matter, acting body or basis is
+            # presented; the routes per answer are in clarify.options, and every candidate
+            # (the provisional leader included) is among the alternatives.
+            lead = Alternative(
+                matter=m.id,
+                acting=acting,
+                cooperating=(self._township,) if m.list is ListKind.cooperative else (),
+                reclaimed=m.list is ListKind.reclaimed,
+                confidence=round(conf * 0.9, 4),
+                title=m.title,
+            )
+            return Decision(
+                status=status,
+                confidence=conf,
+                clarify=question,
+                alternatives=(lead, *alternatives)[:limit],
+                trace=self._trace(
+                    w, term_hits, f"needs clarification: {question.fact}; leading candidate {m.id}"
+                ),
+                rulebook_hash=self._hash,
+            )
         return Decision(
             status=status,
             matter=m.id,

@@ -183,12 +183,25 @@ class RuleSet:
         return next((f for f in self.facts if f.name == name), None)
 
     def check(self, rulebook: Rulebook) -> None:
-        """Validate routing against ``rulebook`` and the lexicon and facts.
+        """Validate routing against ``rulebook`` and the lexicon and facts; stop at the first problem.
 
         Raises:
-            RuleFileError: an unknown matter id, a body not listed for the matter, an unknown fact
-                or fact value, or an unknown lexicon entry — with file, line and suggestions.
+            RuleFileError: the first of :meth:`problems` (an unknown matter id, a body not listed for
+                the matter, an unknown fact or fact value, or an unknown lexicon entry — with file,
+                line and suggestions).
         """
+        found = self.problems(rulebook)
+        if found:
+            raise found[0]
+
+    def problems(self, rulebook: Rulebook) -> list[RuleFileError]:
+        """Every inconsistency of routing with ``rulebook``, the lexicon and the facts, in file order.
+
+        Returns:
+            One :class:`RuleFileError` per problem (file, line, what is wrong, suggestions); empty
+            when the rules fit the rulebook. Never raises for a problem it finds.
+        """
+        out: list[RuleFileError] = []
         routing = Path(next((p for p in self.paths if p.endswith("routing.yaml")), "routing.yaml"))
         matters = {m.id: m for m in rulebook.matters}
         entries = {e.id for e in self.lexicon}
@@ -196,72 +209,92 @@ class RuleSet:
 
         def need_matter(mid: str, where: str, loc: tuple[Any, ...]) -> None:
             if mid not in matters:
-                raise RuleFileError(
-                    f"{where}: unknown matter {mid!r}{_suggest(mid, matters)}",
-                    path=routing,
-                    line=_line(routing, loc),
+                out.append(
+                    RuleFileError(
+                        f"{where}: unknown matter {mid!r}{_suggest(mid, matters)}",
+                        path=routing,
+                        line=_line(routing, loc),
+                    )
                 )
 
         def need_bodies(mid: str, bodies: tuple[str, ...], where: str, loc: tuple[Any, ...]) -> None:
+            if mid not in matters:
+                return  # reported by need_matter
             m = matters[mid]
             listed = [b.body for b in (*m.departments, *m.receivers)] or [rulebook.jurisdiction.township]
             for b in bodies:
                 if b not in listed:
-                    raise RuleFileError(
-                        f"{where}: {b!r} is not listed for {mid} ({m.title}); listed: {', '.join(listed)}",
-                        path=routing,
-                        line=_line(routing, loc),
+                    out.append(
+                        RuleFileError(
+                            f"{where}: {b!r} is not listed for {mid} ({m.title}); "
+                            f"listed: {', '.join(listed)}",
+                            path=routing,
+                            line=_line(routing, loc),
+                        )
                     )
 
         def need_cond(c: Condition, where: str, loc: tuple[Any, ...]) -> None:
             for e in (*c.entries_any, *c.entries_all, *c.entries_none):
                 if e not in entries:
-                    raise RuleFileError(
-                        f"{where}: unknown lexicon entry {e!r}{_suggest(e, entries)}",
-                        path=routing,
-                        line=_line(routing, loc),
+                    out.append(
+                        RuleFileError(
+                            f"{where}: unknown lexicon entry {e!r}{_suggest(e, entries)}",
+                            path=routing,
+                            line=_line(routing, loc),
+                        )
                     )
             for name, values in c.facts:
                 spec = facts.get(name)
                 if spec is None:
-                    raise RuleFileError(
-                        f"{where}: unknown fact {name!r}{_suggest(name, facts)}",
-                        path=routing,
-                        line=_line(routing, loc),
-                    )
-                for v in values:
-                    if spec.value(v) is None:
-                        raise RuleFileError(
-                            f"{where}: fact {name!r} has no value {v!r}; values: "
-                            + ", ".join(x.value for x in spec.values),
+                    out.append(
+                        RuleFileError(
+                            f"{where}: unknown fact {name!r}{_suggest(name, facts)}",
                             path=routing,
                             line=_line(routing, loc),
                         )
+                    )
+                    continue
+                for v in values:
+                    if spec.value(v) is None:
+                        out.append(
+                            RuleFileError(
+                                f"{where}: fact {name!r} has no value {v!r}; values: "
+                                + ", ".join(x.value for x in spec.values),
+                                path=routing,
+                                line=_line(routing, loc),
+                            )
+                        )
             for name in c.missing:
                 if name not in facts:
-                    raise RuleFileError(
-                        f"{where}: unknown fact {name!r}{_suggest(name, facts)}",
-                        path=routing,
-                        line=_line(routing, loc),
+                    out.append(
+                        RuleFileError(
+                            f"{where}: unknown fact {name!r}{_suggest(name, facts)}",
+                            path=routing,
+                            line=_line(routing, loc),
+                        )
                     )
 
         for c in self.contrasts:
             where = f"contrast {c.id!r}"
             spec = facts.get(c.fact)
             if spec is None:
-                raise RuleFileError(
-                    f"{where}: unknown fact {c.fact!r}{_suggest(c.fact, facts)}",
-                    path=routing,
-                    line=_line(routing, c.loc),
+                out.append(
+                    RuleFileError(
+                        f"{where}: unknown fact {c.fact!r}{_suggest(c.fact, facts)}",
+                        path=routing,
+                        line=_line(routing, c.loc),
+                    )
                 )
             need_cond(c.when, where, c.loc)
             for value, targets in c.routes:
-                if spec.value(value) is None:
-                    raise RuleFileError(
-                        f"{where}: fact {c.fact!r} has no value {value!r}; values: "
-                        + ", ".join(v.value for v in spec.values),
-                        path=routing,
-                        line=_line(routing, c.loc),
+                if spec is not None and spec.value(value) is None:
+                    out.append(
+                        RuleFileError(
+                            f"{where}: fact {c.fact!r} has no value {value!r}; values: "
+                            + ", ".join(v.value for v in spec.values),
+                            path=routing,
+                            line=_line(routing, c.loc),
+                        )
                     )
                 for t in targets:
                     need_matter(t.matter, where, c.loc)
@@ -283,6 +316,7 @@ class RuleSet:
                     need_matter(ex.expect, f"example of {holder.id!r}", holder.loc)
                 if ex.not_ not in (None, "unmatched", "needs_clarification"):
                     need_matter(ex.not_, f"example of {holder.id!r}", holder.loc)
+        return out
 
 
 # ── loading ─────────────────────────────────────────────────────────────────────────────────

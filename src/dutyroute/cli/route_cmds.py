@@ -113,7 +113,9 @@ def print_decision(d: Decision, console: Any = None) -> None:
             f"事项 matter: [bold]{m.id}[/] {m.title}  （{_LIST_CN[m.list]}第{m.seq}项，{m.category}）"
         )
         lines.append(f"派单依据 basis: {d.basis}")
-    if d.status != "unmatched":
+    if d.status == "needs_clarification" and d.clarify is not None:
+        lines.append(f"待追问 not routed yet: {d.clarify.question}（各答案的去向见下表）")
+    elif d.status == "routed":
         acting = "、".join(
             f"{b.name}（{b.sub_unit}）" if b.sub_unit else b.name for b in d.acting_bodies
         ) or "、".join(d.acting)

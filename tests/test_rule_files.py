@@ -49,7 +49,7 @@ def test_every_fact_value_has_phrases_and_a_question() -> None:
 def rules_copy(tmp_path: Path) -> Path:
     d = tmp_path / "rules"
     d.mkdir()
-    for name in ("lexicon.yaml", "facts.yaml", "routing.yaml"):
+    for name in ("lexicon.yaml", "facts.yaml", "routing.yaml", "scope.yaml"):
         shutil.copy(rules_dir() / name, d / name)
     return d
 
@@ -130,3 +130,45 @@ def test_rule_files_have_no_duplicate_keys(name: str) -> None:
     from ruamel.yaml import YAML
 
     YAML(typ="rt").load((rules_dir() / name).read_text(encoding="utf-8"))
+
+
+# ── scope screens (rules/scope.yaml) ────────────────────────────────────────────────────────
+_SCREENS = load_rules().screens
+_SCREEN_EXAMPLES = [(sc.id, ex) for sc in _SCREENS for ex in sc.examples]
+
+
+def test_every_screen_has_a_reason_and_examples() -> None:
+    assert _SCREENS, "rules/scope.yaml has no screens"
+    for sc in _SCREENS:
+        assert sc.reason.strip() and sc.say
+        if sc.id != "lexicon-outside":
+            assert sc.examples, f"screen {sc.id!r} has no examples"
+
+
+@pytest.mark.parametrize(
+    ("screen", "example"), _SCREEN_EXAMPLES, ids=[f"{s}:{e.text[:10]}" for s, e in _SCREEN_EXAMPLES]
+)
+def test_screen_example(screen: str, example) -> None:  # type: ignore[no-untyped-def]
+    d = Router.default().route(example.text)
+    got = d.matter if d.status == "routed" else d.status
+    if example.expect is not None:
+        if example.expect == "unmatched":
+            assert d.status == "unmatched", (got, d.trace.rules)
+        elif d.status == "needs_clarification":
+            assert any(o.matter == example.expect for o in d.clarify.options), d.clarify
+        else:
+            assert got == example.expect, (got, d.trace.rules)
+    if example.not_ is not None:
+        assert got != example.not_
+
+
+def test_a_strict_screen_names_itself_in_the_trace() -> None:
+    d = Router.default().route("欠了信用卡两万多，催收的人天天给我爸妈打电话骂人")
+    assert d.status == "unmatched" and "bank-credit" in d.trace.note
+    assert any(r.rule == "bank-credit" for r in d.trace.rules)
+
+
+def test_unknown_key_in_a_screen_is_an_error(rules_copy: Path) -> None:
+    _edit(rules_copy / "scope.yaml", "- id: carriers\n", "- id: carriers\n  sayy: [x]\n")
+    with pytest.raises(RuleFileError, match=r"scope\.yaml:\d+: scope screen 'carriers': unknown key"):
+        load_rules(rules_copy)

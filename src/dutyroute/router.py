@@ -61,7 +61,7 @@ from .facts import fact_phrases, read_facts, validate_caller_facts
 from .models import BodyKind, ListKind, Matter, Rulebook
 from .phrases import PhraseHit, PhraseMatcher
 from .retrieve import Candidate, MatterIndex, Query
-from .rules import Condition, Contrast, Rule, RuleSet, Target, load_rules
+from .rules import Condition, Contrast, Rule, RuleSet, Screen, Target, load_rules
 from .text import normalize
 
 __all__ = ["CLARIFY_RATIO", "MAX_TEXT_CHARS", "UNMATCHED_SCORE", "Router"]
@@ -163,9 +163,17 @@ class Router:
                 f"lexicon entry {e!r}: term {t!r} occurs in no matter of this rulebook"
                 for e, t in self._index.unknown_terms
             )
-        phrases: list[tuple[Any, str]] = [(("lex", e.id), p) for e in rules.lexicon for p in e.say]
+        phrases: list[tuple[Any, str]] = []
+        for e in rules.lexicon:
+            gated = set(e.gated)
+            phrases += [(("lex", e.id), p) for p in e.say if p not in gated]
+            phrases += [(("loose", e.id), p) for p in e.gated]
+            phrases += [(("with", e.id), p) for p in e.with_]
         phrases += fact_phrases(rules.facts)
-        phrases += [(("outside", o), o) for o in rules.outside]
+        self._screens = {sc.id: sc for sc in rules.screens}
+        for sc in rules.screens:
+            phrases += [(("screen", sc.id), p) for p in sc.say]
+            phrases += [(("unless", sc.id), p) for p in sc.unless]
         conditions = [c.when for c in self._contrasts] + [r.when for r in self._rules]
         for cond in conditions:
             phrases += [(("term", t), t) for t in cond.terms]
@@ -247,7 +255,7 @@ class Router:
         work_text = self._framing.sub("，", norm) if self._framing is not None else norm
         if self._typo_re is not None:
             work_text = self._typo_re.sub(lambda m: self._typos[m.group(0)], work_text)
-        hits = self._matcher.find(work_text)
+        hits = self._lexicon_gates(self._matcher.find(work_text))
         entries = [h.key[1] for h in hits if h.key[0] == "lex"]
         boosts = self._ask_boosts(work_text, hits)
         terms = {h.key[1] for h in hits if h.key[0] == "term"}
@@ -270,7 +278,17 @@ class Router:
         top = work.cands[0] if work.cands else None
         strong = any(self._reasons[e].weight >= 0.5 for e in entries)
         floor = UNMATCHED_SCORE if strong else UNMATCHED_SCORE_NO_CONCEPT
-        if any(h.key[0] == "outside" for h in hits):
+        screens = self._fired_screens(hits)
+        work.fired.extend(
+            RuleFiring(
+                rule=sc.id, effect="scope screen: " + ("unmatched" if sc.strict else "strong evidence needed")
+            )
+            for sc in screens
+        )
+        strict = next((sc for sc in screens if sc.strict), None)
+        if strict is not None and work.outside is None:
+            work.outside = strict.id
+        elif screens:
             # a text naming something no list covers needs strong evidence: a specific concept
             # (weight ≥ 1) lifts the bar to the no-concept floor, weak hints alone to the outside floor
             specific = any(self._reasons[e].weight >= 1.0 for e in entries)
@@ -295,6 +313,31 @@ class Router:
             except IncidentTextError as exc:
                 raise IncidentTextError(f"text {i}: {exc}", length=exc.length, limit=exc.limit) from exc
         return out
+
+    @staticmethod
+    def _lexicon_gates(hits: list[PhraseHit]) -> list[PhraseHit]:
+        """Loose lexicon words count (as ``lex`` hits) only when one of the entry's ``with`` co-words
+        occurs in the text; an entry already hit by a plain phrase keeps its first hit."""
+        loose = [h for h in hits if h.key[0] == "loose"]
+        if not loose:
+            return hits
+        co = {h.key[1] for h in hits if h.key[0] == "with"}
+        plain = {h.key[1] for h in hits if h.key[0] == "lex"}
+        out = [h for h in hits if h.key[0] != "loose"]
+        for h in loose:
+            if h.key[1] in co and h.key[1] not in plain:
+                out.append(PhraseHit(("lex", h.key[1]), h.phrase, h.said, h.start, h.starts))
+                plain.add(h.key[1])
+        out.sort(key=lambda h: h.start)
+        return out
+
+    def _fired_screens(self, hits: Sequence[PhraseHit]) -> list[Screen]:
+        """Scope screens (rules/scope.yaml) with a ``say`` phrase in the text and no ``unless`` phrase."""
+        said = {h.key[1] for h in hits if h.key[0] == "screen"}
+        if not said:
+            return []
+        rescued = {h.key[1] for h in hits if h.key[0] == "unless"}
+        return [self._screens[s] for s in self._screens if s in said and s not in rescued]
 
     def _ask_boosts(self, text: str, hits: Sequence[PhraseHit]) -> dict[str, float]:
         """Lexicon entries said inside a clause that holds a request marker get ASK_BOOST."""
@@ -557,7 +600,8 @@ class Router:
         self, w: _Work, term_hits: tuple[TermHit, ...], top: Candidate | None, floor: float
     ) -> Decision:
         if w.outside is not None:
-            note = f"rule {w.outside!r}: the incident is outside what these lists cover"
+            kind = "scope screen" if w.outside in self._screens else "rule"
+            note = f"{kind} {w.outside!r}: the incident is outside what these lists cover"
             confidence = 0.9
         elif top is None:
             note, confidence = "no candidate matter", 1.0

@@ -1,4 +1,5 @@
-"""The router's reviewed data: ``rules/lexicon.yaml``, ``rules/facts.yaml``, ``rules/routing.yaml``.
+"""The router's reviewed data: ``rules/lexicon.yaml``, ``rules/facts.yaml``, ``rules/routing.yaml``,
+``rules/scope.yaml``.
 
 All three are YAML a domain expert can read and edit; each entry carries a reason (and routing
 entries example sentences that the tests run). This module loads them into immutable records and
@@ -7,6 +8,8 @@ checks them, failing with ``file:line: what is wrong; what to do`` (:class:`Rule
 - **Lexicon** (:class:`LexiconEntry`): how people say it → the lists' terms.
 - **Facts** (:class:`FactSpec`): deciding facts, the phrases that show each value, the question to
   ask when a text lacks one.
+- **Scope** (:class:`Screen`, optional file): negative evidence — counterparts and places no list
+  covers (banks, telecom, another city …) — that makes a text unmatched.
 - **Routing** (:class:`Contrast`, :class:`Rule`): contrasts — one fact splits similar incidents
   between routes, and the router asks about it when the text is silent; rules — prefer, exclude,
   or pick the acting department inside a multi-department matter. The format is described at the
@@ -38,6 +41,7 @@ __all__ = [
     "LexiconEntry",
     "Rule",
     "RuleSet",
+    "Screen",
     "Target",
     "load_rules",
 ]
@@ -56,6 +60,13 @@ class LexiconEntry:
     reason: str
     weight: float = 1.0
     loc: tuple[Any, ...] = ()  # keys of the entry in its file, for error lines
+    loose: tuple[str, ...] = ()  # general words that count only beside a `with` co-word
+    with_: tuple[str, ...] = ()  # co-words gating `loose` (or every `say` phrase when no `loose`)
+
+    @property
+    def gated(self) -> tuple[str, ...]:
+        """The phrases that count only beside a co-word."""
+        return self.loose if self.loose else (self.say if self.with_ else ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +175,23 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Screen:
+    """Negative evidence that a text is outside the lists (``rules/scope.yaml``).
+
+    Fires when one of ``say`` occurs and none of ``unless`` does. ``strict``: the text is unmatched;
+    otherwise it routes only on strong evidence (the router's outside floors).
+    """
+
+    id: str
+    reason: str
+    say: tuple[str, ...]
+    unless: tuple[str, ...] = ()
+    strict: bool = True
+    examples: tuple[Example, ...] = ()
+    loc: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RuleSet:
     """Lexicon, facts and routing, as loaded (immutable)."""
 
@@ -177,6 +205,7 @@ class RuleSet:
     asks: tuple[str, ...] = ()
     outside: tuple[str, ...] = ()
     typos: tuple[tuple[str, str], ...] = ()
+    screens: tuple[Screen, ...] = ()
 
     def fact(self, name: str) -> FactSpec | None:
         """The fact spec of that name, or None."""
@@ -309,7 +338,7 @@ class RuleSet:
             for mid, bodies in (*r.acting, *r.cooperating):
                 need_matter(mid, where, r.loc)
                 need_bodies(mid, bodies, where, r.loc)
-        holders: tuple[Contrast | Rule, ...] = (*self.contrasts, *self.rules)
+        holders: tuple[Contrast | Rule | Screen, ...] = (*self.contrasts, *self.rules, *self.screens)
         for holder in holders:
             for ex in holder.examples:
                 if ex.expect not in (None, "unmatched", "needs_clarification"):
@@ -331,18 +360,67 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     lexicon, framing, asks, outside, typos = _load_lexicon(lex_path)
     facts = _load_facts(facts_path)
     contrasts, rules, key = _load_routing(routing_path)
+    scope_path = d / "scope.yaml"
+    screens = _load_scope(scope_path) if scope_path.exists() else ()
+    if outside:  # the lexicon's older `outside` list: a non-strict screen
+        screens += (
+            Screen(
+                "lexicon-outside",
+                "lexicon.yaml `outside`: requests no duty list covers",
+                outside,
+                strict=False,
+                loc=("outside",),
+            ),
+        )
+    paths = (str(lex_path), str(facts_path), str(routing_path))
+    if scope_path.exists():
+        paths += (str(scope_path),)
     return RuleSet(
         lexicon=lexicon,
         facts=facts,
         contrasts=contrasts,
         rules=rules,
         rulebook_key=key,
-        paths=(str(lex_path), str(facts_path), str(routing_path)),
+        paths=paths,
         framing=framing,
         asks=asks,
         outside=outside,
         typos=typos,
+        screens=screens,
     )
+
+
+def _load_scope(path: Path) -> tuple[Screen, ...]:
+    items, path, _ = _read(path, "screens")
+    out: list[Screen] = []
+    seen: set[str] = set()
+    for i, e in enumerate(items):
+        keys = ("screens", i)
+        if not isinstance(e, Mapping):
+            raise _fail(path, keys, f"screen {i + 1} must be a mapping")
+        sid = str(_need(e, "id", path, keys, f"screen {i + 1}"))
+        what = f"scope screen {sid!r}"
+        _check_keys(e, {"id", "reason", "say", "unless", "strict", "examples"}, path, keys, what)
+        if not _ID.match(sid):
+            raise _fail(path, keys, f"{what}: id must be lower-case kebab-case")
+        if sid in seen:
+            raise _fail(path, keys, f"duplicate screen id {sid!r}")
+        seen.add(sid)
+        strict = e.get("strict", True)
+        if not isinstance(strict, bool):
+            raise _fail(path, keys, f"{what}: strict must be true or false, got {strict!r}")
+        out.append(
+            Screen(
+                sid,
+                str(_need(e, "reason", path, keys, what)),
+                _strs(_need(e, "say", path, keys, what), path, keys, f"{what} say", phrases=True),
+                _strs(e.get("unless"), path, keys, f"{what} unless", phrases=True),
+                strict,
+                _examples(e.get("examples"), path, keys, what),
+                keys,
+            )
+        )
+    return tuple(out)
 
 
 def _read(path: Path, top: str) -> tuple[list[Any], Path, Mapping[str, Any]]:
@@ -438,7 +516,7 @@ def _load_lexicon(
             raise _fail(path, keys, f"entry {i + 1} must be a mapping")
         eid = str(_need(e, "id", path, keys, f"entry {i + 1}"))
         what = f"lexicon entry {eid!r}"
-        _check_keys(e, {"id", "say", "means", "reason", "weight"}, path, keys, what)
+        _check_keys(e, {"id", "say", "means", "reason", "weight", "loose", "with"}, path, keys, what)
         if not _ID.match(eid):
             raise _fail(path, keys, f"{what}: id must be lower-case kebab-case")
         if eid in seen:
@@ -455,8 +533,12 @@ def _load_lexicon(
                 str(_need(e, "reason", path, keys, what)),
                 float(weight),
                 keys,
+                _strs(e.get("loose"), path, keys, f"{what} loose", phrases=True),
+                _strs(e.get("with"), path, keys, f"{what} with", phrases=True),
             )
         )
+        if out[-1].loose and not out[-1].with_:
+            raise _fail(path, keys, f"{what}: loose words need 'with' co-words (or move them to 'say')")
     return tuple(out), framing, asks, outside, typos
 
 

@@ -332,3 +332,24 @@ def test_common_typos_are_corrected_before_matching(router: Router, text: str, m
     d = route(router, text)
     assert d.matter == matter
     assert d.trace.text == text  # the trace keeps the text as written (normalised)
+
+
+# ── general words do not decide on their own ───────────────────────────────────────────────
+def test_a_loose_word_counts_only_beside_its_co_words(router: Router) -> None:
+    """rules/lexicon.yaml `loose`/`with`: 追回 is benefit recovery beside a benefit, not beside wages."""
+    wages = route(router, "帮我们干了一年活的工钱到现在没结，求乡里帮忙追回来")
+    assert wages.matter not in {"C13", "R11", "R12"}
+    benefit = route(router, "有人冒领计生扶助金好几年了，这笔钱该追回")
+    assert benefit.matter == "R12"
+
+
+def test_background_clauses_weigh_less_than_the_complaint(router: Router) -> None:
+    """A licence the bar owner brags about is background; the complaint is the noise."""
+    text = (
+        "集镇上新开的一家歌厅每天从晚上八点唱到半夜两点，音响震得窗户都响，家里老人整宿睡不着，"
+        "我们上门说过，老板说他们手续齐全，营业执照也有，爱去哪告去哪告，我们打过110也没用，"
+        "希望有人管管这个噪音"
+    )
+    d = route(router, text)
+    assert d.status != "unmatched" and d.matter != "R1"
+    assert d.matter == "C40" or (d.clarify and any(o.matter == "C40" for o in d.clarify.options))

@@ -25,6 +25,14 @@ fired entries, multiplied by :data:`CONCEPT_SCALE` so that one distinctive conce
 weighs about as much as a good BM25 title match; an entry said in the clause that states the
 caller's request is further multiplied by the router's ``ASK_BOOST``.
 
+Three guards keep general words from deciding: each entry's credit is multiplied by its
+*specificity* (IDF-like over the matters its terms reach: 1.0 for one matter, down to
+:data:`SPECIFICITY_FLOOR` for all), the credits a matter gets add with diminishing returns (the
+i-th strongest counts :data:`CONCEPT_DECAY` ** i), and a long query's BM25 is scaled by
+``sqrt(LONG_QUERY_GRAMS / distinct bigrams)`` so that chance overlaps of a long message with long
+clauses do not drown what the caller names. The router damps entries said only in background
+clauses and leaves those clauses' bigrams out of BM25 (``gram_text`` of :meth:`MatterIndex.query`).
+
 ``score = bm25 + concepts``. Candidates with score 0 are dropped. The router turns scores into
 confidences; these raw scores are reported in the decision trace.
 
@@ -71,6 +79,12 @@ FIELD_WEIGHT = {"title": 1.0, "township": 0.8, "department": 0.7, "receiver": 0.
 CONCEPT_SCALE = 6.0
 EXPANSION_IN_BM25 = True
 """Concept credit multiplier (see module docstring)."""
+CONCEPT_DECAY = 0.9
+"""Per matter, the i-th strongest concept credit (0-based) counts CONCEPT_DECAY**i."""
+LONG_QUERY_GRAMS = 60
+"""Queries with more distinct bigrams than this have BM25 scaled by sqrt(LONG_QUERY_GRAMS / n)."""
+SPECIFICITY_FLOOR = 0.85
+"""Specificity multiplier of a lexicon entry that reaches every matter (one reaching 1 matter: 1.0)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +263,15 @@ class MatterIndex:
                     if credit > best.get(p, 0.0):
                         best[p] = credit
             self.concept_postings[entry_id] = tuple(sorted(best.items()))
+        # entry specificity (IDF-like over matters): an entry whose terms reach many matters is a
+        # general word and weighs less than one that points at one or two matters
+        self.specificity: dict[str, float] = {}
+        log_n = math.log(1 + n)
+        for entry_id, posts in self.concept_postings.items():
+            reach = max(1, len(posts))
+            self.specificity[entry_id] = SPECIFICITY_FLOOR + (1 - SPECIFICITY_FLOOR) * (
+                math.log(1 + n / reach) / log_n
+            )
         self._concept_terms = {e: terms for e, (_, terms) in concepts.items()}
         self._expansion_ids = {
             e: frozenset(self._vocab[g] for t in terms for g in grams(norm(t)) if g in self._vocab)
@@ -264,14 +287,23 @@ class MatterIndex:
             out.extend(self._concept_terms.get(e, ()))
         return out
 
-    def query(self, text: str, entries: Sequence[str], boosts: dict[str, float] | None = None) -> Query:
+    def query(
+        self,
+        text: str,
+        entries: Sequence[str],
+        boosts: dict[str, float] | None = None,
+        *,
+        gram_text: str | None = None,
+    ) -> Query:
         """Prepare normalised ``text`` and the lexicon ``entries`` it fired for scoring (done once per route).
 
         ``boosts`` multiplies the concept credit of some entries (the router boosts entries said in
-        the clause that states the caller's request, see :data:`dutyroute.router.ASK_BOOST`).
+        the clause that states the caller's request, see :data:`dutyroute.router.ASK_BOOST`, and
+        damps those said only in background clauses). ``gram_text`` (default ``text``) is the part
+        of the text whose bigrams BM25 scores.
         """
         entries = tuple(dict.fromkeys(entries))
-        grams = frozenset(char_ngrams(text))
+        grams = frozenset(char_ngrams(text if gram_text is None else gram_text))
         terms: list[str] = []
         for e in entries:
             terms.extend(self._expansion_norm.get(e, ()))
@@ -287,20 +319,32 @@ class MatterIndex:
         ids = {vocab[g] for g in q.grams if g in vocab}
         if EXPANSION_IN_BM25:
             for e in q.entries:
-                ids |= self._expansion_ids.get(e, frozenset())
+                if q.boosts.get(e, 1.0) >= 1.0:  # entries damped as background do not expand
+                    ids |= self._expansion_ids.get(e, frozenset())
         if ids:
             bm = self._weights[np.fromiter(sorted(ids), dtype=np.int64, count=len(ids))].sum(
                 axis=0, dtype=np.float64
             )
         else:
             bm = np.zeros(len(self.matters), dtype=np.float64)
+        n_grams = len(q.grams)
+        if n_grams > LONG_QUERY_GRAMS:
+            # a long message shares many bigrams with long clauses by chance: damp BM25 so the
+            # concepts (what the caller actually names) keep their weight against it
+            bm = bm * math.sqrt(LONG_QUERY_GRAMS / n_grams)
         conc = np.zeros(len(self.matters), dtype=np.float64)
         credited: dict[int, list[str]] = defaultdict(list)
+        per_matter: dict[int, list[float]] = defaultdict(list)
         for e in q.entries:
-            k = q.boosts.get(e, 1.0)
+            k = q.boosts.get(e, 1.0) * self.specificity.get(e, 1.0)
             for p, credit in self.concept_postings.get(e, ()):
-                conc[p] += credit * k
+                per_matter[p].append(credit * k)
                 credited[p].append(e)
+        for p, credits in per_matter.items():
+            # diminishing returns: the strongest concept counts fully, each further one less
+            # (CONCEPT_DECAY), so several general hits do not outweigh one specific hit
+            credits.sort(reverse=True)
+            conc[p] = sum(c * CONCEPT_DECAY**i for i, c in enumerate(credits))
         total = np.round(bm + conc, 9)
         positive = np.flatnonzero(total > 0)
         order = positive[np.lexsort((positive, -total[positive]))][:limit]

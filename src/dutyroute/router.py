@@ -84,6 +84,13 @@ ANSWER_MARGIN = 1.25
 value scores this many times more."""
 DEPARTMENT_MARGIN = 1.5
 """A non-lead department acts only when its clauses score this many times the lead's (plus 4)."""
+BACKGROUND_WEIGHT = 0.4
+"""Concept credit multiplier for lexicon entries said only in background clauses (a clause with one
+of the lexicon's ``background`` markers — family circumstances, what someone said, an earlier call
+to 110 — and no request marker); their bigrams are also left out of BM25 when the rest of the text
+says enough (≥ 8 characters), and they do not expand the BM25 query."""
+BACKGROUND_RUN_TEXT = 80
+"""From this length (characters) a background clause extends over the clauses that follow it."""
 CONFIDENCE_SCALE = 60.0
 ASK_BOOST = 1.5
 """Concept credit multiplier for lexicon entries said in a clause that states the caller's request
@@ -183,6 +190,8 @@ class Router:
         self._typos = {normalize(w): normalize(r) for w, r in rules.typos}
         typo_keys = sorted(self._typos, key=len, reverse=True)
         self._typo_re = re.compile("|".join(map(re.escape, typo_keys))) if typo_keys else None
+        background = sorted({normalize(b) for b in rules.background}, key=len, reverse=True)
+        self._background = re.compile("|".join(map(re.escape, background))) if background else None
         asks = sorted({normalize(a) for a in rules.asks}, key=len, reverse=True)
         self._asks = re.compile("|".join(map(re.escape, asks))) if asks else None
         self._reasons = {e.id: e for e in rules.lexicon}
@@ -258,8 +267,16 @@ class Router:
         hits = self._lexicon_gates(self._matcher.find(work_text))
         entries = [h.key[1] for h in hits if h.key[0] == "lex"]
         boosts = self._ask_boosts(work_text, hits)
+        background = self._background_spans(work_text)
+        gram_text = work_text
+        if background:
+            for e in self._background_only(hits, background):
+                boosts[e] = boosts.get(e, 1.0) * BACKGROUND_WEIGHT
+            gram_text = _blank(work_text, background)
+            if sum(map(str.isalnum, gram_text)) < 8:  # the whole text is background: keep it
+                gram_text = work_text
         terms = {h.key[1] for h in hits if h.key[0] == "term"}
-        query = self._index.query(work_text, entries, boosts)
+        query = self._index.query(work_text, entries, boosts, gram_text=gram_text)
         work = _Work(
             text=work_text,
             shown=norm,
@@ -338,6 +355,46 @@ class Router:
             return []
         rescued = {h.key[1] for h in hits if h.key[0] == "unless"}
         return [self._screens[s] for s in self._screens if s in said and s not in rescued]
+
+    def _background_spans(self, text: str) -> list[tuple[int, int]]:
+        """Spans of background clauses: each clause holding a ``background`` marker (family
+        circumstances, what someone said, an earlier call to 110) and no request marker; in texts of
+        BACKGROUND_RUN_TEXT characters or more, with the following clauses up to a request clause
+        or the end of the sentence."""
+        if self._background is None:
+            return []
+        spans: list[tuple[int, int]] = []
+        for m in self._background.finditer(text):
+            if spans and m.start() < spans[-1][1]:
+                continue
+            start = max(text.rfind("，", 0, m.start()), text.rfind("。", 0, m.start())) + 1
+            end = self._clause_end(text, m.end())
+            if self._asks is not None and self._asks.search(text, start, end):
+                continue
+            if len(text) >= BACKGROUND_RUN_TEXT:
+                # in a long message the circumstances run on: following clauses belong to the
+                # background until a request clause or the end of the sentence
+                while end < len(text) - 1 and text[end] == "，":
+                    nxt = self._clause_end(text, end + 1)
+                    if self._asks is not None and self._asks.search(text, end + 1, nxt):
+                        break
+                    end = nxt
+            spans.append((start, end))
+        return spans
+
+    @staticmethod
+    def _clause_end(text: str, pos: int) -> int:
+        ends = [i for i in (text.find("，", pos), text.find("。", pos)) if i >= 0]
+        return min(ends) if ends else len(text)
+
+    @staticmethod
+    def _background_only(hits: Sequence[PhraseHit], spans: list[tuple[int, int]]) -> set[str]:
+        """Lexicon entries every occurrence of which lies in a background span."""
+        return {
+            h.key[1]
+            for h in hits
+            if h.key[0] == "lex" and all(any(a <= s < b for a, b in spans) for s in (h.starts or (h.start,)))
+        }
 
     def _ask_boosts(self, text: str, hits: Sequence[PhraseHit]) -> dict[str, float]:
         """Lexicon entries said inside a clause that holds a request marker get ASK_BOOST."""
@@ -723,6 +780,17 @@ class Router:
                 BodyDuty(name=name, sub_unit=blk.unit if blk else None, clauses=blk.clauses if blk else ())
             )
         return tuple(out)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each span replaced by one clause separator."""
+    out, pos = [], 0
+    for a, b in spans:
+        out.append(text[pos:a])
+        out.append("，")
+        pos = b
+    out.append(text[pos:])
+    return "".join(out)
 
 
 _DEFAULT_LOCK = threading.Lock()

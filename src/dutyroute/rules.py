@@ -206,6 +206,7 @@ class RuleSet:
     outside: tuple[str, ...] = ()
     typos: tuple[tuple[str, str], ...] = ()
     screens: tuple[Screen, ...] = ()
+    background: tuple[str, ...] = ()
 
     def fact(self, name: str) -> FactSpec | None:
         """The fact spec of that name, or None."""
@@ -357,7 +358,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     """
     d = Path(directory) if directory is not None else rules_dir()
     lex_path, facts_path, routing_path = d / "lexicon.yaml", d / "facts.yaml", d / "routing.yaml"
-    lexicon, framing, asks, outside, typos = _load_lexicon(lex_path)
+    lexicon, framing, asks, outside, typos, background = _load_lexicon(lex_path)
     facts = _load_facts(facts_path)
     contrasts, rules, key = _load_routing(routing_path)
     scope_path = d / "scope.yaml"
@@ -387,6 +388,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
         outside=outside,
         typos=typos,
         screens=screens,
+        background=background,
     )
 
 
@@ -491,7 +493,12 @@ def _check_keys(
 def _load_lexicon(
     path: Path,
 ) -> tuple[
-    tuple[LexiconEntry, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...]
+    tuple[LexiconEntry, ...],
+    tuple[str, ...],
+    tuple[str, ...],
+    tuple[str, ...],
+    tuple[tuple[str, str], ...],
+    tuple[str, ...],
 ]:
     items, path, data = _read(path, "entries")
     framing = _strs(data.get("framing"), path, ("framing",), "framing", phrases=True)
@@ -501,6 +508,9 @@ def _load_lexicon(
     if any("…" in f or "..." in f for f in asks):
         raise _fail(path, ("asks",), "asks markers must be plain (no … gaps)")
     outside = _strs(data.get("outside"), path, ("outside",), "outside", phrases=True)
+    background = _strs(data.get("background"), path, ("background",), "background", phrases=True)
+    if any("…" in f or "..." in f for f in background):
+        raise _fail(path, ("background",), "background markers must be plain (no … gaps)")
     raw_typos = data.get("typos") or {}
     if not isinstance(raw_typos, Mapping):
         raise _fail(path, ("typos",), "typos must map a misspelling to its correction")
@@ -539,7 +549,7 @@ def _load_lexicon(
         )
         if out[-1].loose and not out[-1].with_:
             raise _fail(path, keys, f"{what}: loose words need 'with' co-words (or move them to 'say')")
-    return tuple(out), framing, asks, outside, typos
+    return tuple(out), framing, asks, outside, typos, background
 
 
 def _load_facts(path: Path) -> tuple[FactSpec, ...]:

@@ -135,10 +135,12 @@ def normalize(text: str) -> str:
         s = unicodedata.normalize("NFKC", s)
     s = _NON_BMP_NON_CJK.sub(SOFT_SEP, s).translate(_table())
     if not s.isascii():
-        s = _converter().convert(s)
-        if not s.isascii():
-            # OpenCC may emit characters outside the canonical set (rare); fold them again.
-            s = s.translate(_table())
+        converted = _converter().convert(s)
+        if converted != s:  # unchanged: already folded (the table is idempotent)
+            s = converted
+            if not s.isascii():
+                # OpenCC may emit characters outside the canonical set (rare); fold them again.
+                s = s.translate(_table())
     s = _SPACE_BETWEEN_CJK.sub("", s)
     s = _SPACES.sub(" ", s)
     s = _HARD_RUN.sub(HARD_SEP, s)

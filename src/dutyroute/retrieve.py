@@ -226,6 +226,16 @@ class MatterIndex:
             m.id: tuple(tuple((norm(c), gramset(norm(c))) for c in blk.clauses) for blk in self.blocks[m.id])
             for m in self.matters
         }
+        # bigrams every department/receiver block of a matter shares (no help in choosing one)
+        self._shared_block_grams: dict[str, frozenset[str]] = {}
+        for m in self.matters:
+            sets = [
+                frozenset().union(*(cg for _, cg in clauses))
+                for blk, clauses in zip(self.blocks[m.id], self._block_clauses[m.id], strict=False)
+                if blk.field != "township"
+            ]
+            if len(sets) > 1:
+                self._shared_block_grams[m.id] = frozenset.intersection(*sets)
         # concepts: entry -> [(matter position, credit)]
         self.concept_postings: dict[str, tuple[tuple[int, float], ...]] = {}
         self.term_matters: dict[str, tuple[str, ...]] = {}
@@ -368,12 +378,15 @@ class MatterIndex:
 
     def block_scores(self, matter_id: str, q: Query) -> list[tuple[BlockRef, float]]:
         """Each department / receiver block of the matter scored by its best clause (as in
-        :meth:`clause_scores`), so a long block does not win by length nor lose by it."""
+        :meth:`clause_scores`), so a long block does not win by length nor lose by it. Bigrams that
+        every block of the matter uses (the matter's common words: 河道, 消防 …) are left out: only
+        what distinguishes one department's duties from another's counts."""
         out = []
+        shared = self._shared_block_grams.get(matter_id, frozenset())
         for blk, clauses in zip(self.blocks[matter_id], self._block_clauses[matter_id], strict=False):
             if blk.field == "township":
                 continue
-            out.append((blk, max((self._overlap(q, cn, cg) for cn, cg in clauses), default=0.0)))
+            out.append((blk, max((self._overlap(q, cn, cg - shared) for cn, cg in clauses), default=0.0)))
         return out
 
     def _overlap(self, q: Query, norm: str, grams: frozenset[str]) -> float:

@@ -82,8 +82,10 @@ this fraction of the top candidate's score."""
 ANSWER_MARGIN = 1.25
 """A contrast answers each fact value with its first-listed target unless another target of that
 value scores this many times more."""
-DEPARTMENT_MARGIN = 1.5
-"""A non-lead department acts only when its clauses score this many times the lead's (plus 4)."""
+DEPARTMENT_MARGIN = 1.25
+"""A non-lead department acts when its own clauses (words the matter's departments share left out)
+score more than DEPARTMENT_MARGIN times the lead's plus DEPARTMENT_LEAD; otherwise the lead acts."""
+DEPARTMENT_LEAD = 2.0
 BACKGROUND_WEIGHT = 0.4
 """Concept credit multiplier for lexicon entries said only in background clauses (a clause with one
 of the lexicon's ``background`` markers — family circumstances, what someone said, an earlier call
@@ -620,7 +622,7 @@ class Router:
         best = max(range(len(groups)), key=lambda i: (gscores[i], -i))
         chosen = 0
         how = "lead (first listed) department"
-        if best != 0 and gscores[best] > DEPARTMENT_MARGIN * gscores[0] + 4.0:
+        if best != 0 and gscores[best] > DEPARTMENT_MARGIN * gscores[0] + DEPARTMENT_LEAD:
             chosen = best
             how = "department whose clauses match best"
         group = groups[chosen]

@@ -3,12 +3,15 @@
 Catch by intent::
 
     DutyrouteError                      root of everything dutyroute raises on purpose
-    ├── ListFormatError (ValueError)    an official list text (seed) cannot be parsed: file, line, what was expected
-    ├── RuleFileError (ValueError)      a file under rules/ is malformed or inconsistent: file, line, what is wrong
+    ├── ListFormatError (ValueError)    an official list text (seed) cannot be parsed: file, line,
+    │                                   what was expected
+    ├── RuleFileError (ValueError)      a file under rules/ is malformed or inconsistent: file, line,
+    │   │                               what is wrong
     │   └── UnknownBodyError (+LookupError)  a body name that no rules/bodies.yaml entry or alias resolves
     ├── LookupFailed (LookupError)      a matter id or body name asked for by a caller does not exist
     ├── IncidentTextError (ValueError)  an incident text is empty or too long to route
-    └── IncidentUnrouted                Decision.raise_for_unrouted(): the decision asks a question or is unmatched
+    └── IncidentUnrouted                Decision.raise_for_unrouted(): the decision asks a question
+                                        or is unmatched
 
 Every error carries its data as attributes (``path``, ``line``, ``value``, ``suggestions`` …) and a
 message of the form ``file:line: what is wrong; what to do``.

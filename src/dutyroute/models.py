@@ -13,6 +13,7 @@ Source: the list text under ``seeds/``; every matter keeps its ``source_line`` t
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 from collections.abc import Mapping
@@ -135,7 +136,7 @@ class Matter(_Frozen):
     receivers: tuple[DutyBlock, ...] = ()
     role: str | None = None
 
-    def clauses(self) -> list[str]:
+    def clauses(self) -> builtins.list[str]:  # (the field `list` shadows the builtin in this class)
         """Every clause of the matter: departments', township's and receivers', in list order."""
         out: list[str] = []
         for block in self.departments:

@@ -353,3 +353,41 @@ def test_background_clauses_weigh_less_than_the_complaint(router: Router) -> Non
     d = route(router, text)
     assert d.status != "unmatched" and d.matter != "R1"
     assert d.matter == "C40" or (d.clarify and any(o.matter == "C40" for o in d.clarify.options))
+
+
+# ── homophone typos (toneless pinyin, fallback pass) ───────────────────────────────────────
+@pytest.mark.parametrize(
+    ("text", "matters"),
+    [
+        ("村头那条沟成了垃级场，天天有人往里倒", {"B97"}),
+        ("有人在自家院子里偷着做鞭跑往外卖", {"R35"}),
+        ("宅基地上盖的房子想办不动产正", {"R28"}),
+        ("老伴瘫在床上家里困男，想申清低保", {"C11", "B41"}),
+    ],
+)
+def test_homophone_typos_are_repaired_when_the_exact_pass_finds_little(
+    router: Router, text: str, matters: set[str]
+) -> None:
+    d = route(router, text)
+    got = {d.matter} if d.status == "routed" else {o.matter for o in (d.clarify.options if d.clarify else ())}
+    assert got & matters, (d.status, d.matter)
+    assert d.trace.text == text  # the trace keeps the text as written
+
+
+def test_the_repair_is_in_the_trace(router: Router) -> None:
+    d = route(router, "村口的垃级堆成山了")
+    assert d.matter == "B97"
+    assert [r.effect for r in d.trace.rules if r.rule == "pinyin-repair"] == ["垃级堆成→垃圾堆成"]
+
+
+def test_pinyin_repair_keeps_the_first_character_and_leaves_exact_words() -> None:
+    from dutyroute._pinyin import PinyinRepair
+
+    rep = PinyinRepair(["垃圾", "申请", "宅基地", "矸子"])
+    assert rep.repair("垃级申清") == ("垃圾申请", [("垃级", "垃圾"), ("申清", "申请")])
+    assert rep.repair("玉米杆子") == ("玉米杆子", [])  # 杆子 sounds like 矸子 but starts otherwise
+    assert rep.repair("垃圾") == ("垃圾", [])
+
+
+def test_a_screened_text_is_not_second_guessed_by_the_repair(router: Router) -> None:
+    assert route(router, "车辆年检在哪里做").status == "unmatched"

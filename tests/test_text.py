@@ -61,3 +61,11 @@ def test_the_folding_table_is_idempotent() -> None:
 
     table = _table()
     assert all(v.translate(table) == v for v in table.values())
+
+
+def test_the_pinyin_table_is_what_pypinyin_generates() -> None:
+    """src/dutyroute/pinyin_table.txt is generated (python -m dutyroute._pinyin), not hand-edited."""
+    pytest.importorskip("pypinyin")
+    from dutyroute._pinyin import TABLE, generate_table
+
+    assert TABLE.read_text(encoding="utf-8") == generate_table()

@@ -6,7 +6,10 @@ Pipeline of :meth:`Router.route` (every step is data-driven and reported in ``De
          ──▶ facts (text, overridden by the caller's)        (dutyroute.facts, rules/facts.yaml)
          ──▶ candidates: BM25 over bigrams + lexicon concepts (dutyroute.retrieve, rules/lexicon.yaml)
          ──▶ rules: prefer / exclude / acting departments     (rules/routing.yaml "rules")
-         ──▶ unmatched?  (top score below UNMATCHED_SCORE: no list covers the text)
+         ──▶ unmatched?  (a strict scope screen fired, rules/scope.yaml; or the top score is below
+                          UNMATCHED_SCORE: no list covers the text)
+         ──▶ still unmatched and short? repair homophone typos by toneless pinyin (垃级 → 垃圾) and
+             route once more, concepts × PINYIN_PENALTY             (dutyroute._pinyin)
          ──▶ contrasts: a known fact keeps its route; a missing one that decides who acts
              becomes a clarifying question                    (rules/routing.yaml "contrasts")
          ──▶ acting department(s) inside the matter by their clauses
@@ -39,6 +42,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ._pinyin import PinyinRepair
 from .decision import (
     Alternative,
     BodyDuty,
@@ -59,7 +63,7 @@ from .decision import (
 from .errors import IncidentTextError
 from .facts import fact_phrases, read_facts, validate_caller_facts
 from .models import BodyKind, ListKind, Matter, Rulebook
-from .phrases import PhraseHit, PhraseMatcher
+from .phrases import PhraseHit, PhraseMatcher, split_phrase
 from .retrieve import Candidate, MatterIndex, Query
 from .rules import Condition, Contrast, Rule, RuleSet, Screen, Target, load_rules
 from .text import normalize
@@ -86,6 +90,10 @@ DEPARTMENT_MARGIN = 1.25
 """A non-lead department acts when its own clauses (words the matter's departments share left out)
 score more than DEPARTMENT_MARGIN times the lead's plus DEPARTMENT_LEAD; otherwise the lead acts."""
 DEPARTMENT_LEAD = 2.0
+PINYIN_MAX_CHARS = 120
+"""Texts up to this length (characters) get the homophone-repair fallback when unmatched."""
+PINYIN_PENALTY = 0.8
+"""Concept credit multiplier in the fallback pass (evidence read through a repaired typo)."""
 BACKGROUND_WEIGHT = 0.4
 """Concept credit multiplier for lexicon entries said only in background clauses (a clause with one
 of the lexicon's ``background`` markers — family circumstances, what someone said, an earlier call
@@ -196,6 +204,9 @@ class Router:
         self._background = re.compile("|".join(map(re.escape, background))) if background else None
         asks = sorted({normalize(a) for a in rules.asks}, key=len, reverse=True)
         self._asks = re.compile("|".join(map(re.escape, asks))) if asks else None
+        vocabulary = {part for e in rules.lexicon for p in e.say for part in split_phrase(p)}
+        vocabulary |= {normalize(t) for e in rules.lexicon for t in e.means}
+        self._pinyin = PinyinRepair(vocabulary)  # built on first use (fallback pass only)
         self._reasons = {e.id: e for e in rules.lexicon}
         self._bodies = {b.name: b for b in rulebook.bodies}
         self._body_by_id = {b.id: b for b in rulebook.bodies}
@@ -266,9 +277,33 @@ class Router:
         work_text = self._framing.sub("，", norm) if self._framing is not None else norm
         if self._typo_re is not None:
             work_text = self._typo_re.sub(lambda m: self._typos[m.group(0)], work_text)
+        decision = self._route_text(norm, work_text, caller, limit, repairs=())
+        if decision.status != "unmatched" or len(work_text) > PINYIN_MAX_CHARS:
+            return decision
+        if any(r.effect.startswith("scope screen") for r in decision.trace.rules):
+            return decision  # named as outside the lists: no second guess
+        # fallback: the exact pass found too little; repair homophone typos (垃级 → 垃圾) and retry
+        repaired, repairs = self._pinyin.repair(work_text)
+        if not repairs:
+            return decision
+        again = self._route_text(norm, repaired, caller, limit, repairs=tuple(repairs))
+        return again if again.status != "unmatched" else decision
+
+    def _route_text(
+        self,
+        norm: str,
+        work_text: str,
+        caller: Mapping[str, str],
+        limit: int,
+        *,
+        repairs: tuple[tuple[str, str], ...],
+    ) -> Decision:
         hits = self._lexicon_gates(self._matcher.find(work_text))
         entries = [h.key[1] for h in hits if h.key[0] == "lex"]
         boosts = self._ask_boosts(work_text, hits)
+        if repairs:  # evidence read through a repaired typo counts less
+            for e in entries:
+                boosts[e] = boosts.get(e, 1.0) * PINYIN_PENALTY
         background = self._background_spans(work_text)
         gram_text = work_text
         if background:
@@ -293,6 +328,10 @@ class Router:
             for h in hits
             if h.key[0] == "lex"
         )
+        if repairs:
+            work.fired.append(
+                RuleFiring(rule="pinyin-repair", effect="; ".join(f"{a}→{b}" for a, b in repairs))
+            )
         self._apply_rules(work)
         top = work.cands[0] if work.cands else None
         strong = any(self._reasons[e].weight >= 0.5 for e in entries)

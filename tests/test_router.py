@@ -355,6 +355,21 @@ def test_background_clauses_weigh_less_than_the_complaint(router: Router) -> Non
     assert d.matter == "C40" or (d.clarify and any(o.matter == "C40" for o in d.clarify.options))
 
 
+def test_a_setting_noun_weighs_less_than_the_complaint(router: Router) -> None:
+    """承包地 names where the rubble lies; the complaint is the dumping. Said alone it is the matter."""
+    dumped = route(router, "有人半夜开车把装修拆下来的碎砖烂瓦倒进了我家承包地，一亩多地没法种了")
+    assert dumped.status == "routed" and dumped.matter in {"B99", "C48", "C43"}, (dumped.status, dumped.matter)
+    contract = route(router, "承包地的合同到期了，村里不给续包，也不退地")
+    assert contract.matter == "B64", (contract.status, contract.matter)
+
+
+def test_a_setting_noun_alone_is_not_damped(router: Router) -> None:
+    """With no other concept the setting noun is what the text is about (五保户 → support matters)."""
+    d = route(router, "村里的五保户今年的供养金还没发")
+    got = {d.matter} if d.status == "routed" else {o.matter for o in (d.clarify.options if d.clarify else ())}
+    assert "B41" in got, (d.status, d.matter)
+
+
 # ── homophone typos (toneless pinyin, fallback pass) ───────────────────────────────────────
 @pytest.mark.parametrize(
     ("text", "matters"),

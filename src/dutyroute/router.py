@@ -101,6 +101,12 @@ to 110 — and no request marker); their bigrams are also left out of BM25 when 
 says enough (≥ 8 characters), and they do not expand the BM25 query."""
 BACKGROUND_RUN_TEXT = 80
 """From this length (characters) a background clause extends over the clauses that follow it."""
+SETTING_WEIGHT = 0.4
+"""Concept credit multiplier for lexicon entries said only as a setting noun (the lexicon's
+``setting`` list: 承包地, 五保户, 景区, 棚子 …) when another concept of the text, said outside
+setting nouns and background clauses, names what is complained about. "倒在我家承包地里的建筑垃圾"
+is a dumping complaint; the contract land is where it happened. The setting noun's characters also
+leave BM25 then."""
 CONFIDENCE_SCALE = 60.0
 ASK_BOOST = 1.5
 """Concept credit multiplier for lexicon entries said in a clause that states the caller's request
@@ -204,6 +210,8 @@ class Router:
         self._background = re.compile("|".join(map(re.escape, background))) if background else None
         asks = sorted({normalize(a) for a in rules.asks}, key=len, reverse=True)
         self._asks = re.compile("|".join(map(re.escape, asks))) if asks else None
+        setting = sorted({normalize(a) for a in rules.setting}, key=len, reverse=True)
+        self._setting = re.compile("|".join(map(re.escape, setting))) if setting else None
         vocabulary = {part for e in rules.lexicon for p in e.say for part in split_phrase(p)}
         vocabulary |= {normalize(t) for e in rules.lexicon for t in e.means}
         self._pinyin = PinyinRepair(vocabulary)  # built on first use (fallback pass only)
@@ -305,11 +313,16 @@ class Router:
             for e in entries:
                 boosts[e] = boosts.get(e, 1.0) * PINYIN_PENALTY
         background = self._background_spans(work_text)
+        setting = self._setting_spans(work_text, hits, background)
         gram_text = work_text
         if background:
             for e in self._background_only(hits, background):
                 boosts[e] = boosts.get(e, 1.0) * BACKGROUND_WEIGHT
-            gram_text = _blank(work_text, background)
+        if setting:
+            for e in self._background_only(hits, setting):
+                boosts[e] = boosts.get(e, 1.0) * SETTING_WEIGHT
+        if background or setting:
+            gram_text = _blank(work_text, _merge(background + setting))
             if sum(map(str.isalnum, gram_text)) < 8:  # the whole text is background: keep it
                 gram_text = work_text
         terms = {h.key[1] for h in hits if h.key[0] == "term"}
@@ -422,6 +435,38 @@ class Router:
                     end = nxt
             spans.append((start, end))
         return spans
+
+    def _setting_spans(
+        self, text: str, hits: Sequence[PhraseHit], background: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
+        """Spans of setting nouns (the lexicon's ``setting`` list) that are only the setting: some
+        other lexicon entry (weight ≥ 0.5) is said outside every setting noun and background clause,
+        and no entry said inside the span is also said elsewhere (then the noun is what the text is
+        about: "承包地被收回，合同…" keeps 承包地)."""
+        if self._setting is None:
+            return []
+        spans = [(m.start(), m.end()) for m in self._setting.finditer(text)]
+        if not spans:
+            return []
+        outside = [*spans, *background]
+
+        def inside(pos: int, where: list[tuple[int, int]]) -> bool:
+            return any(a <= pos < b for a, b in where)
+
+        lex = [h for h in hits if h.key[0] == "lex"]
+        other = any(
+            self._reasons[h.key[1]].weight >= 0.5
+            and any(not inside(s, outside) for s in (h.starts or (h.start,)))
+            for h in lex
+        )
+        if not other:
+            return []
+        out = []
+        for a, b in spans:
+            said = [h for h in lex if any(a <= s < b for s in (h.starts or (h.start,)))]
+            if all(all(inside(s, spans) for s in (h.starts or (h.start,))) for h in said):
+                out.append((a, b))
+        return out
 
     @staticmethod
     def _clause_end(text: str, pos: int) -> int:
@@ -821,6 +866,17 @@ class Router:
                 BodyDuty(name=name, sub_unit=blk.unit if blk else None, clauses=blk.clauses if blk else ())
             )
         return tuple(out)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping union of ``spans``."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _blank(text: str, spans: list[tuple[int, int]]) -> str:

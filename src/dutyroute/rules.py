@@ -207,6 +207,7 @@ class RuleSet:
     typos: tuple[tuple[str, str], ...] = ()
     screens: tuple[Screen, ...] = ()
     background: tuple[str, ...] = ()
+    setting: tuple[str, ...] = ()
 
     def fact(self, name: str) -> FactSpec | None:
         """The fact spec of that name, or None."""
@@ -358,7 +359,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     """
     d = Path(directory) if directory is not None else rules_dir()
     lex_path, facts_path, routing_path = d / "lexicon.yaml", d / "facts.yaml", d / "routing.yaml"
-    lexicon, framing, asks, outside, typos, background = _load_lexicon(lex_path)
+    lexicon, framing, asks, outside, typos, background, setting = _load_lexicon(lex_path)
     facts = _load_facts(facts_path)
     contrasts, rules, key = _load_routing(routing_path)
     scope_path = d / "scope.yaml"
@@ -389,6 +390,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
         typos=typos,
         screens=screens,
         background=background,
+        setting=setting,
     )
 
 
@@ -499,6 +501,7 @@ def _load_lexicon(
     tuple[str, ...],
     tuple[tuple[str, str], ...],
     tuple[str, ...],
+    tuple[str, ...],
 ]:
     items, path, data = _read(path, "entries")
     framing = _strs(data.get("framing"), path, ("framing",), "framing", phrases=True)
@@ -511,6 +514,9 @@ def _load_lexicon(
     background = _strs(data.get("background"), path, ("background",), "background", phrases=True)
     if any("…" in f or "..." in f for f in background):
         raise _fail(path, ("background",), "background markers must be plain (no … gaps)")
+    setting = _strs(data.get("setting"), path, ("setting",), "setting", phrases=True)
+    if any("…" in f or "..." in f for f in setting):
+        raise _fail(path, ("setting",), "setting nouns must be plain (no … gaps)")
     raw_typos = data.get("typos") or {}
     if not isinstance(raw_typos, Mapping):
         raise _fail(path, ("typos",), "typos must map a misspelling to its correction")
@@ -549,7 +555,7 @@ def _load_lexicon(
         )
         if out[-1].loose and not out[-1].with_:
             raise _fail(path, keys, f"{what}: loose words need 'with' co-words (or move them to 'say')")
-    return tuple(out), framing, asks, outside, typos, background
+    return tuple(out), framing, asks, outside, typos, background, setting
 
 
 def _load_facts(path: Path) -> tuple[FactSpec, ...]:

@@ -370,6 +370,21 @@ def test_a_setting_noun_alone_is_not_damped(router: Router) -> None:
     assert "B41" in got, (d.status, d.matter)
 
 
+def test_a_letters_title_weighs_like_the_request(router: Router) -> None:
+    """标题：… 内容：… — the title names the complaint; its concepts count ASK_BOOST (1.5) more."""
+    from dutyroute.router import _TITLE
+
+    assert _TITLE.match("标题，低保被停了。内容，我家种着几亩地").group(1) == "低保被停了"
+    assert _TITLE.match("标题五保老人的窑洞裂了内容我们村").group(1) == "五保老人的窑洞裂了"
+    assert _TITLE.match("低保被停了，标题不在开头") is None
+    body = "我家种着几亩承包地，今年地里收成也不好，老伴常年吃药"
+    titled = route(router, "标题：低保被停了。内容：" + body)
+    plain = route(router, "低保被停了。" + body)
+    assert titled.matter == plain.matter == "C11"
+    top = {c.matter: c.concepts for c in titled.trace.candidates}
+    assert top["C11"] > {c.matter: c.concepts for c in plain.trace.candidates}["C11"]
+
+
 # ── homophone typos (toneless pinyin, fallback pass) ───────────────────────────────────────
 @pytest.mark.parametrize(
     ("text", "matters"),

@@ -483,11 +483,15 @@ class Router:
         }
 
     def _ask_boosts(self, text: str, hits: Sequence[PhraseHit]) -> dict[str, float]:
-        """Lexicon entries said inside a clause that holds a request marker get ASK_BOOST."""
-        if self._asks is None:
-            return {}
+        """Lexicon entries said inside a clause that holds a request marker, or in a letter's title
+        (``标题：… 内容：…``), get ASK_BOOST."""
         spans = []
-        for m in self._asks.finditer(text):
+        title = _TITLE.match(text)
+        if title is not None:  # a letter's title names what it is about
+            spans.append(title.span(1))
+        if self._asks is None and not spans:
+            return {}
+        for m in self._asks.finditer(text) if self._asks is not None else ():
             start = max(text.rfind("，", 0, m.start()), text.rfind("。", 0, m.start())) + 1
             ends = [i for i in (text.find("，", m.end()), text.find("。", m.end())) if i >= 0]
             spans.append((start, min(ends) if ends else len(text)))
@@ -866,6 +870,10 @@ class Router:
                 BodyDuty(name=name, sub_unit=blk.unit if blk else None, clauses=blk.clauses if blk else ())
             )
         return tuple(out)
+
+
+_TITLE = re.compile(r"[【\[]?(?:标题|主题|留言标题)[】\]]?[，:：]?(.{2,80}?)(?:[【\[]?(?:内容|正文|留言内容|详情)[】\]]?[，:：]?|。)")
+"""A letter's title, as 12345 web messages (留言) give it: 标题：… 内容：… (after normalisation)."""
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

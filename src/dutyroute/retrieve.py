@@ -391,7 +391,8 @@ class MatterIndex:
 
     def _overlap(self, q: Query, norm: str, grams: frozenset[str]) -> float:
         idf = self._idf
-        s = sum(idf.get(g, 0.0) for g in q.grams & grams)
+        # fsum: exact, so the result does not depend on the set's (per-process, hash-salted) order
+        s = math.fsum(idf.get(g, 0.0) for g in q.grams & grams)
         return s + sum(2 * idf.get(t[:2], 1.0) for t in q.terms if t in norm)
 
     def kind(self, matter_id: str) -> ListKind:

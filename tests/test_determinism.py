@@ -1,0 +1,55 @@
+"""Routing is deterministic across processes, not only within one.
+
+Python salts ``str`` hashes per process (PYTHONHASHSEED), so anything that iterates a set of
+strings while summing floats, or sorts on scores that tie, can give a different decision — or the
+same matter with clauses in another order — in another process. A dispatcher replaying a case must
+get the identical decision, so the whole ``model_dump(mode="json")`` is compared between two
+processes with different hash seeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+PROBES = Path(__file__).parent / "data" / "route_probes.tsv"
+
+_SCRIPT = r"""
+import json, sys
+from dutyroute import Router
+router = Router.default()
+texts = json.loads(sys.stdin.read())
+print(json.dumps([router.route(t).model_dump(mode="json") for t in texts], ensure_ascii=False, sort_keys=True))
+"""
+
+
+def _probe_texts(every: int = 1) -> list[str]:
+    lines = [ln for ln in PROBES.read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
+    return [ln.split("\t", 1)[1] for ln in lines[::every]]
+
+
+def _decisions_under_seed(seed: str, texts: list[str]) -> list[dict]:
+    env = dict(os.environ, PYTHONHASHSEED=seed)
+    out = subprocess.run(
+        [sys.executable, "-c", _SCRIPT],
+        input=json.dumps(texts, ensure_ascii=False),
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def test_the_same_text_gives_the_identical_decision_in_processes_with_different_hash_seeds():
+    """Every field of every decision — matter, bodies, clause order, scores, trace — is identical."""
+    texts = _probe_texts()
+    assert len(texts) > 200
+    first = _decisions_under_seed("1", texts)
+    second = _decisions_under_seed("3", texts)
+    differing = [t for t, a, b in zip(texts, first, second, strict=True) if a != b]
+    assert differing == []

@@ -32,3 +32,10 @@ def list_text(
     if reclaimed is not None:
         parts += [f"{PLACE}上级部门收回事项清单", "", reclaimed_header, *reclaimed, ""]
     return "\n".join(parts) + "\n"
+
+
+BATCH_FIELDS = frozenset(
+    {"status", "matter", "acting", "cooperating", "reclaimed", "confidence", "basis", "clarify"}
+    | {"alternatives"}
+)
+"""Fields every decision line must carry (../shared/cases/README.md, "Batch output")."""

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from listkit import BATCH_FIELDS
 from typer.testing import CliRunner
 
 from dutyroute.cli import app
@@ -78,17 +79,7 @@ def test_batch_writes_one_line_per_input_and_reports_bad_lines(tmp_path: Path) -
     assert rows[3]["status"] == "needs_clarification" and rows[3]["clarify"]["options"]
     assert rows[4]["status"] == "unmatched" and rows[4]["matter"] is None and rows[4]["acting"] == []
     for row in (rows[0], rows[3], rows[4]):
-        assert {
-            "status",
-            "matter",
-            "acting",
-            "cooperating",
-            "reclaimed",
-            "confidence",
-            "basis",
-            "clarify",
-            "alternatives",
-        } <= set(row)
+        assert BATCH_FIELDS <= set(row)
 
 
 def test_eval_scores_a_labeled_file(tmp_path: Path) -> None:

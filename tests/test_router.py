@@ -5,24 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
+from listkit import BATCH_FIELDS
 from pydantic import ValidationError
 
 from dutyroute import IncidentTextError, LookupFailed
 from dutyroute.decision import Decision
 from dutyroute.errors import IncidentUnrouted
 from dutyroute.router import MAX_TEXT_CHARS, Router
-
-BATCH_FIELDS = {
-    "status",
-    "matter",
-    "acting",
-    "cooperating",
-    "reclaimed",
-    "confidence",
-    "basis",
-    "clarify",
-    "alternatives",
-}
 
 
 def route(router: Router, text: str, **kw: object) -> Decision:
@@ -358,7 +347,10 @@ def test_background_clauses_weigh_less_than_the_complaint(router: Router) -> Non
 def test_a_setting_noun_weighs_less_than_the_complaint(router: Router) -> None:
     """承包地 names where the rubble lies; the complaint is the dumping. Said alone it is the matter."""
     dumped = route(router, "有人半夜开车把装修拆下来的碎砖烂瓦倒进了我家承包地，一亩多地没法种了")
-    assert dumped.status == "routed" and dumped.matter in {"B99", "C48", "C43"}, (dumped.status, dumped.matter)
+    assert dumped.status == "routed" and dumped.matter in {"B99", "C48", "C43"}, (
+        dumped.status,
+        dumped.matter,
+    )
     contract = route(router, "承包地的合同到期了，村里不给续包，也不退地")
     assert contract.matter == "B64", (contract.status, contract.matter)
 

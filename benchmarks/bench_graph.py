@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dutyroute.graph import ResponsibilityGraph, build_graph, draw_neighbourhood
-from dutyroute.rulebook import load_rulebook
+from dutyroute.store.rulebook import load_rulebook
 
 
 def timed(label: str, fn: Callable[[], object], repeat: int) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dutyroute.graph import ResponsibilityGraph, available_cjk_fonts, draw_neighbourhood
-from dutyroute.rulebook import load_rulebook
+from dutyroute.store.rulebook import load_rulebook
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "graph"
 

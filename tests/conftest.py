@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from listkit import SEED
 
-from dutyroute.bodies import BodyRegistry, load_bodies
-from dutyroute.ingest import ParsedLists, read_lists
+from dutyroute.ingest import ParsedLists
+from dutyroute.model.bodies import BodyRegistry
+from dutyroute.store.bodies import load_bodies
+from dutyroute.store.seeds import read_lists
 
 
 @pytest.fixture(scope="session")
@@ -27,6 +29,6 @@ def matters(parsed: ParsedLists) -> dict:
 @pytest.fixture(scope="session")
 def router():  # type: ignore[no-untyped-def]
     """The default router (bundled 小京庄乡 rulebook and rules), built once."""
-    from dutyroute.router import Router
+    from dutyroute.routing.router import Router
 
     return Router.default()

@@ -7,9 +7,10 @@ import re
 import pytest
 from listkit import RULES
 
-from dutyroute.bodies import BodyRegistry, load_bodies, looks_like_body, name_key
 from dutyroute.errors import RuleFileError, UnknownBodyError
-from dutyroute.models import Body, BodyKind
+from dutyroute.model.bodies import BodyRegistry, looks_like_body, name_key
+from dutyroute.model.lists import Body, BodyKind
+from dutyroute.store.bodies import load_bodies
 
 # The canonical names the labelled cases use (../shared/cases/README.md).
 CANONICAL = [

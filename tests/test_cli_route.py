@@ -306,7 +306,7 @@ def test_facts_accept_full_width_separators(facts: str) -> None:
 
 
 def test_route_help_lists_the_fact_names_and_values_of_the_facts_file() -> None:
-    from dutyroute.rules import load_rules
+    from dutyroute.store.rules import load_rules
 
     r = runner.invoke(app, ["route", "--help"])
     assert r.exit_code == 0

@@ -11,7 +11,8 @@ import pytest
 from listkit import RULES, SEED
 
 from dutyroute.cli import main
-from dutyroute.rulebook import LIST_FILES, load_rulebook
+from dutyroute.store.layout import LIST_FILES
+from dutyroute.store.rulebook import load_rulebook
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

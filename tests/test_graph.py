@@ -7,9 +7,9 @@ import json
 import networkx as nx
 import pytest
 
-from dutyroute.errors import LookupFailed
+from dutyroute.errors import NotFoundError
 from dutyroute.graph import Relation, ResponsibilityGraph, build_graph, check_graph
-from dutyroute.models import Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter, Rulebook
+from dutyroute.model.lists import Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter, Rulebook
 
 J = Jurisdiction(province="山西省", city="大同市", county="左云县", township="小京庄乡", key="xiaojingzhuang")
 
@@ -217,14 +217,14 @@ def test_resolve_body_exact_alias_fuzzy_and_unknown(rg):
     assert rg.resolve_body("应急局").how == "alias"
     m = rg.resolve_body("县应急管理")
     assert (m.how, m.body.name) == ("fuzzy", "县应急管理局")
-    with pytest.raises(LookupFailed) as err:
+    with pytest.raises(NotFoundError) as err:
         rg.resolve_body("火星探测局")
     assert "火星探测局" in str(err.value)
 
 
 def test_unknown_matter_id_suggests_close_ids(rg):
     assert rg.matter_node("c40") == "xiaojingzhuang:C40"
-    with pytest.raises(LookupFailed) as err:
+    with pytest.raises(NotFoundError) as err:
         rg.matter_node("C41")
     assert "C40" in err.value.suggestions
 
@@ -347,7 +347,7 @@ def test_node_link_json_and_graphml_round_trip(rg, tmp_path):
 
 @pytest.fixture(scope="module")
 def bundled() -> ResponsibilityGraph:
-    from dutyroute.rulebook import load_rulebook
+    from dutyroute.store.rulebook import load_rulebook
 
     return ResponsibilityGraph(load_rulebook())
 
@@ -390,7 +390,7 @@ def test_bundled_every_basic_matter_names_the_office_that_acts(bundled):
 
 def test_lint_reports_the_graph_violations(bundled):
     """One implementation, two front ends: `dutyroute lint` shows what ResponsibilityGraph.check finds."""
-    from dutyroute.lint import lint_rulebook
+    from dutyroute.tools.lint import lint_rulebook
 
     rb = bundled.rulebooks[0]
     c40 = rb.matter("C40")

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from dutyroute.bodies import BodyRegistry
 from dutyroute.graph import ACTING_RELATIONS, Relation, ResponsibilityGraph
-from dutyroute.models import BodyKind, DutyBlock, ListKind, Matter, Rulebook
-from dutyroute.rulebook import load_rulebook
+from dutyroute.model.bodies import BodyRegistry
+from dutyroute.model.lists import BodyKind, DutyBlock, ListKind, Matter, Rulebook
+from dutyroute.store.rulebook import load_rulebook
 
 RB = load_rulebook()
 REGISTRY = BodyRegistry(RB.bodies)

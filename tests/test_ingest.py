@@ -12,7 +12,7 @@ from listkit import COOP_HEADER, SEED, list_text
 
 from dutyroute.errors import ListFormatError, UnknownBodyError
 from dutyroute.ingest import clean_text, parse_lists, split_blocks, split_clauses
-from dutyroute.models import ListKind
+from dutyroute.model.lists import ListKind
 
 
 def parse(text: str, registry):
@@ -393,7 +393,7 @@ def test_empty_file_is_an_error(registry):
 
 
 def test_not_utf8_file_is_an_error_with_line(tmp_path, registry):
-    from dutyroute.ingest import read_lists
+    from dutyroute.store.seeds import read_lists
 
     bad = tmp_path / "gbk.txt"
     bad.write_bytes(b"\n\n" + list_text(["1\t类\t甲"]).encode("gbk"))
@@ -429,7 +429,7 @@ def test_paragraph_clauses_round_trip(clauses):
 
 @given(st.lists(_CJK, min_size=1, max_size=4), st.lists(_CJK, min_size=1, max_size=4))
 def test_blocks_round_trip(first, second):
-    from dutyroute.bodies import load_bodies
+    from dutyroute.store.bodies import load_bodies
 
     reg = load_bodies()
     cell = (

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from listkit import RULES, SEED, list_text
 
-from dutyroute.lint import Finding, lint_path, lint_rulebook
-from dutyroute.models import DutyBlock
-from dutyroute.rulebook import load_rulebook
+from dutyroute.model.lists import DutyBlock
+from dutyroute.store.rulebook import load_rulebook
+from dutyroute.tools.lint import Finding, lint_path, lint_rulebook
 
 BUNDLED = RULES / "xiaojingzhuang"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dutyroute.router import Router
+from dutyroute.routing.router import Router
 
 DATA = Path(__file__).parent / "data" / "route_probes.tsv"
 PROBES = [

@@ -8,10 +8,10 @@ import pytest
 from listkit import BATCH_FIELDS
 from pydantic import ValidationError
 
-from dutyroute import IncidentTextError, LookupFailed
-from dutyroute.decision import Decision
-from dutyroute.errors import IncidentUnrouted
-from dutyroute.router import MAX_TEXT_CHARS, Router
+from dutyroute import IncidentTextError, NotFoundError
+from dutyroute.errors import UnroutedError
+from dutyroute.model.decision import Decision
+from dutyroute.routing.router import MAX_TEXT_CHARS, Router
 
 
 def route(router: Router, text: str, **kw: object) -> Decision:
@@ -215,10 +215,10 @@ def test_out_of_scope_is_unmatched_not_a_guess(router: Router) -> None:
 def test_raise_for_unrouted(router: Router) -> None:
     ok = route(router, "村西头有人在自家地里烧麦秸")
     assert ok.raise_for_unrouted() is ok
-    with pytest.raises(IncidentUnrouted, match="needs clarification") as exc:
+    with pytest.raises(UnroutedError, match="needs clarification") as exc:
         route(router, "路面塌下去一块，车过不去").raise_for_unrouted()
     assert exc.value.decision.clarify is not None  # type: ignore[attr-defined]
-    with pytest.raises(IncidentUnrouted, match="unmatched"):
+    with pytest.raises(UnroutedError, match="unmatched"):
         route(router, "护照到期了怎么换新的").raise_for_unrouted()
 
 
@@ -238,9 +238,9 @@ def test_oversized_text_names_the_limit(router: Router) -> None:
 
 
 def test_unknown_fact_is_a_lookup_error_with_suggestions(router: Router) -> None:
-    with pytest.raises(LookupFailed, match="road_class"):
+    with pytest.raises(NotFoundError, match="road_class"):
         router.route("路面塌了", facts={"road_clas": "县道"})
-    with pytest.raises(LookupFailed, match="县道"):
+    with pytest.raises(NotFoundError, match="县道"):
         router.route("路面塌了", facts={"road_class": "高速公路"})
 
 
@@ -257,7 +257,7 @@ def test_default_router_is_shared() -> None:
 
 
 def test_default_router_is_built_once_when_threads_race() -> None:
-    from dutyroute import router as router_module
+    from dutyroute.routing import router as router_module
 
     router_module._build_default_router.cache_clear()
     barrier = threading.Barrier(8)
@@ -364,7 +364,7 @@ def test_a_setting_noun_alone_is_not_damped(router: Router) -> None:
 
 def test_a_letters_title_weighs_like_the_request(router: Router) -> None:
     """标题：… 内容：… — the title names the complaint; its concepts count ASK_BOOST (1.5) more."""
-    from dutyroute.router import _TITLE
+    from dutyroute.routing.evidence import _TITLE
 
     assert _TITLE.match("标题，低保被停了。内容，我家种着几亩地").group(1) == "低保被停了"
     assert _TITLE.match("标题五保老人的窑洞裂了内容我们村").group(1) == "五保老人的窑洞裂了"
@@ -403,7 +403,7 @@ def test_the_repair_is_in_the_trace(router: Router) -> None:
 
 
 def test_pinyin_repair_keeps_the_first_character_and_leaves_exact_words() -> None:
-    from dutyroute._pinyin import PinyinRepair
+    from dutyroute.text.pinyin import PinyinRepair
 
     rep = PinyinRepair(["垃圾", "申请", "宅基地", "矸子"])
     assert rep.repair("垃级申清") == ("垃圾申请", [("垃级", "垃圾"), ("申清", "申请")])

@@ -6,9 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dutyroute import IncidentTextError
-from dutyroute.decision import Decision
-from dutyroute.router import Router
-from dutyroute.text import normalize
+from dutyroute.model.decision import Decision
+from dutyroute.routing.router import Router
+from dutyroute.text.normalize import normalize
 
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dutyroute.router import Router
-from dutyroute.rules import Example, load_rules
+from dutyroute.model.rules import Example
+from dutyroute.routing.router import Router
+from dutyroute.store.rules import load_rules
 
 RULES = load_rules()
 EXAMPLES: list[tuple[str, Example]] = [

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from dutyroute import RuleFileError
-from dutyroute._resources import rules_dir
-from dutyroute.models import Rulebook
-from dutyroute.router import Router
-from dutyroute.rules import load_rules
-from dutyroute.text import normalize
+from dutyroute.model.lists import Rulebook
+from dutyroute.routing.router import Router
+from dutyroute.store.resources import rules_dir
+from dutyroute.store.rules import load_rules
+from dutyroute.store.rules_check import check_rules, rule_problems
+from dutyroute.text.normalize import normalize
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def test_every_lexicon_entry_has_a_reason(rulebook: Rulebook) -> None:
 
 
 def test_the_bundled_rules_check_against_the_bundled_rulebook(rulebook: Rulebook) -> None:
-    load_rules().check(rulebook)
+    check_rules(load_rules(), rulebook)
 
 
 def test_every_fact_value_has_phrases_and_a_question() -> None:
@@ -72,19 +73,19 @@ def test_unknown_matter_in_routing_is_named_with_suggestions(rules_copy: Path, r
     with pytest.raises(
         RuleFileError, match=r"routing\.yaml:\d+: contrast 'road-class': unknown matter 'C620'; did you mean"
     ):
-        rules.check(rulebook)
+        check_rules(rules, rulebook)
 
 
 def test_body_not_listed_for_the_matter_is_an_error(rules_copy: Path, rulebook: Rulebook) -> None:
     _edit(rules_copy / "routing.yaml", "acting: {C14: [县公安局]}", "acting: {C14: [县应急管理局]}")
     with pytest.raises(RuleFileError, match="'县应急管理局' is not listed for C14"):
-        load_rules(rules_copy).check(rulebook)
+        check_rules(load_rules(rules_copy), rulebook)
 
 
 def test_unknown_lexicon_entry_in_a_condition_is_an_error(rules_copy: Path, rulebook: Rulebook) -> None:
     _edit(rules_copy / "routing.yaml", "entries_any: [bbq-fumes]", "entries_any: [bbq-fume]")
     with pytest.raises(RuleFileError, match="unknown lexicon entry 'bbq-fume'; did you mean 'bbq-fumes'"):
-        load_rules(rules_copy).check(rulebook)
+        check_rules(load_rules(rules_copy), rulebook)
 
 
 def test_problems_lists_every_inconsistency_where_check_stops_at_the_first(
@@ -94,13 +95,13 @@ def test_problems_lists_every_inconsistency_where_check_stops_at_the_first(
     _edit(rules_copy / "routing.yaml", "acting: {C14: [县公安局]}", "acting: {C14: [县应急管理局]}")
     _edit(rules_copy / "routing.yaml", "entries_any: [bbq-fumes]", "entries_any: [bbq-fume]")
     rules = load_rules(rules_copy)
-    found = [str(e) for e in rules.problems(rulebook)]
+    found = [str(e) for e in rule_problems(rules, rulebook)]
     assert len(found) == 3, found
     assert any("'C620'" in f for f in found) and any("'县应急管理局'" in f for f in found)
     assert any("'bbq-fume'" in f for f in found)
     with pytest.raises(RuleFileError, match="C620"):
-        rules.check(rulebook)
-    assert load_rules().problems(rulebook) == []
+        check_rules(rules, rulebook)
+    assert rule_problems(load_rules(), rulebook) == []
 
 
 def test_duplicate_lexicon_id_is_an_error(rules_copy: Path) -> None:

@@ -13,15 +13,10 @@ from listkit import RULES, SEED
 
 import dutyroute
 from dutyroute.errors import RuleFileError, UnknownBodyError
-from dutyroute.models import BodyKind, DutyBlock, ListKind, Matter, Rulebook
-from dutyroute.rulebook import (
-    LIST_FILES,
-    compile_rulebook,
-    dump_rulebook,
-    export_dict,
-    load_rulebook,
-    stored_hash,
-)
+from dutyroute.model.lists import BodyKind, DutyBlock, ListKind, Matter, Rulebook
+from dutyroute.store.compile import compile_rulebook, dump_rulebook, export_dict
+from dutyroute.store.layout import LIST_FILES
+from dutyroute.store.rulebook import load_rulebook, stored_hash
 
 BUNDLED = RULES / "xiaojingzhuang"
 COMPILED_FILES = ["rulebook.yaml", *LIST_FILES.values()]
@@ -57,7 +52,6 @@ def test_default_rulebook_needs_no_path(rb):
     assert rb.source == "zuoyun-xiaojingzhuang-duty-lists.txt"
     assert rb.hash.startswith("sha256:") and len(rb.hash) == 23
     assert load_rulebook() is rb  # read once per process
-    assert Rulebook.load() is rb
     assert load_rulebook(BUNDLED) == rb
 
 

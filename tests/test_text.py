@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dutyroute.phrases import MAX_GAP, PhraseMatcher, split_phrase
-from dutyroute.text import char_ngrams, normalize
+from dutyroute.text.normalize import char_ngrams, normalize
+from dutyroute.text.phrases import MAX_GAP, PhraseMatcher, split_phrase
 
 
 @pytest.mark.parametrize(
@@ -57,15 +57,15 @@ def test_a_phrase_that_normalises_to_nothing_is_an_error() -> None:
 def test_the_folding_table_is_idempotent() -> None:
     # normalize() skips a second folding pass when OpenCC leaves a text unchanged; that is exact
     # only while folding a folded character changes nothing
-    from dutyroute.text import _table
+    from dutyroute.text.normalize import _table
 
     table = _table()
     assert all(v.translate(table) == v for v in table.values())
 
 
 def test_the_pinyin_table_is_what_pypinyin_generates() -> None:
-    """src/dutyroute/pinyin_table.txt is generated (python -m dutyroute._pinyin), not hand-edited."""
+    """src/dutyroute/text/pinyin_table.txt is generated (python -m dutyroute.text.pinyin), not hand-edited."""
     pytest.importorskip("pypinyin")
-    from dutyroute._pinyin import TABLE, generate_table
+    from dutyroute.text.pinyin import TABLE, generate_table
 
     assert TABLE.read_text(encoding="utf-8") == generate_table()

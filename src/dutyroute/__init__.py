@@ -10,41 +10,46 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from . import errors
 from .errors import (
     DutyrouteError,
     IncidentTextError,
-    IncidentUnrouted,
     ListFormatError,
-    LookupFailed,
+    NotFoundError,
     RuleFileError,
     UnknownBodyError,
+    UnroutedError,
 )
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports on demand
-    from .bodies import BodyRegistry, load_bodies
-    from .decision import Decision
     from .graph import Link, Relation, ResponsibilityGraph, Violation, Workload
-    from .models import Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter, Rulebook
-    from .router import Router
-    from .rulebook import compile_rulebook, dump_rulebook, load_rulebook
-    from .rules import RuleSet, load_rules
-    from .text import normalize
+    from .model.bodies import BodyRegistry
+    from .model.decision import Decision
+    from .model.lists import Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter, Rulebook
+    from .model.rules import RuleSet
+    from .routing import Router
+    from .store.bodies import load_bodies
+    from .store.bundle import Bundle
+    from .store.compile import compile_rulebook, dump_rulebook
+    from .store.rulebook import load_rulebook
+    from .store.rules import load_rules
+    from .text.normalize import normalize
 
 __all__ = [
     "Body",
     "BodyKind",
     "BodyRegistry",
+    "Bundle",
     "Decision",
     "DutyBlock",
     "DutyrouteError",
     "IncidentTextError",
-    "IncidentUnrouted",
     "Jurisdiction",
     "Link",
     "ListFormatError",
     "ListKind",
-    "LookupFailed",
     "Matter",
+    "NotFoundError",
     "Relation",
     "ResponsibilityGraph",
     "Router",
@@ -52,6 +57,7 @@ __all__ = [
     "RuleSet",
     "Rulebook",
     "UnknownBodyError",
+    "UnroutedError",
     "Violation",
     "Workload",
     "compile_rulebook",
@@ -66,32 +72,38 @@ __version__ = "0.1.0"
 
 # public name → the module that defines it (imported on first access)
 _LAZY: dict[str, str] = {
-    "Body": "models",
-    "BodyKind": "models",
-    "BodyRegistry": "bodies",
-    "Decision": "decision",
-    "DutyBlock": "models",
-    "Jurisdiction": "models",
+    "Body": "model.lists",
+    "BodyKind": "model.lists",
+    "BodyRegistry": "model.bodies",
+    "Bundle": "store.bundle",
+    "Decision": "model.decision",
+    "DutyBlock": "model.lists",
+    "Jurisdiction": "model.lists",
     "Link": "graph",
-    "ListKind": "models",
-    "Matter": "models",
+    "ListKind": "model.lists",
+    "Matter": "model.lists",
     "Relation": "graph",
     "ResponsibilityGraph": "graph",
-    "Router": "router",
-    "RuleSet": "rules",
-    "Rulebook": "models",
+    "Router": "routing",
+    "RuleSet": "model.rules",
+    "Rulebook": "model.lists",
     "Violation": "graph",
     "Workload": "graph",
-    "compile_rulebook": "rulebook",
-    "dump_rulebook": "rulebook",
-    "load_bodies": "bodies",
-    "load_rulebook": "rulebook",
-    "load_rules": "rules",
-    "normalize": "text",
+    "compile_rulebook": "store.compile",
+    "dump_rulebook": "store.compile",
+    "load_bodies": "store.bodies",
+    "load_rulebook": "store.rulebook",
+    "load_rules": "store.rules",
+    "normalize": "text.normalize",
 }
 
 
+_DEPRECATED = {"LookupFailed": "NotFoundError", "IncidentUnrouted": "UnroutedError"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _DEPRECATED:  # old exception names: a DeprecationWarning, then the new class
+        return getattr(errors, name)
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'dutyroute' has no attribute {name!r}")

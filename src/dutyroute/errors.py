@@ -8,28 +8,40 @@ Catch by intent::
     ├── RuleFileError (ValueError)      a file under rules/ is malformed or inconsistent: file, line,
     │   │                               what is wrong
     │   └── UnknownBodyError (+LookupError)  a body name that no rules/bodies.yaml entry or alias resolves
-    ├── LookupFailed (LookupError)      a matter id or body name asked for by a caller does not exist
+    ├── CaseFormatError (ValueError)    a labeled-cases or batch file, or one of its lines, is not valid
+    ├── InputError (ValueError)         a file, folder or option value a caller gave cannot be used
+    ├── NotFoundError (LookupError)     a matter id or body name asked for by a caller does not exist
     ├── IncidentTextError (ValueError)  an incident text is empty or too long to route
-    └── IncidentUnrouted                Decision.raise_for_unrouted(): the decision asks a question
+    ├── ExtraMissingError (ImportError) an optional feature's extra is not installed
+    └── UnroutedError                   Decision.raise_for_unrouted(): the decision asks a question
                                         or is unmatched
 
-Every error carries its data as attributes (``path``, ``line``, ``value``, ``suggestions`` …) and a
-message of the form ``file:line: what is wrong; what to do``.
+Every name ends in ``Error``. Every error carries its data as attributes (``path``, ``line``,
+``value``, ``suggestions`` …) and a message of the form ``file:line: what is wrong; what to do``.
+
+Deprecated names (0.1.0), kept for one release with a :class:`DeprecationWarning`:
+``LookupFailed`` → :class:`NotFoundError`, ``IncidentUnrouted`` → :class:`UnroutedError`,
+``CliInputError`` → :class:`InputError`.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = [
+    "CaseFormatError",
     "DutyrouteError",
+    "ExtraMissingError",
     "IncidentTextError",
-    "IncidentUnrouted",
+    "InputError",
     "ListFormatError",
-    "LookupFailed",
+    "NotFoundError",
     "RuleFileError",
     "UnknownBodyError",
+    "UnroutedError",
 ]
 
 
@@ -104,7 +116,29 @@ class UnknownBodyError(RuleFileError, LookupError):
         super().__init__(reason, path=path, line=line)
 
 
-class LookupFailed(DutyrouteError, LookupError):
+class CaseFormatError(DutyrouteError, ValueError):
+    """A labeled-cases or batch file, or one of its lines, is not valid (``file:line: what``).
+
+    Attributes:
+        reason: what is wrong and what to do.
+        path: the file (``<stdin>`` for standard input), or None.
+        line: 1-based line, or None when the whole file is at fault.
+    """
+
+    def __init__(self, reason: str, *, path: str | Path | None = None, line: int | None = None) -> None:
+        self.reason = reason
+        self.path = path
+        self.line = line
+        super().__init__(f"{_where(path, line)}{reason}")
+
+
+class InputError(DutyrouteError, ValueError):
+    """A file, folder or option value a caller gave cannot be used (missing, a directory, not
+    readable, another encoding, a folder without a rulebook …); the message names the value, where
+    it came from and what to do."""
+
+
+class NotFoundError(DutyrouteError, LookupError):
     """A matter id or body name asked for by a caller does not exist in the rulebook.
 
     Attributes:
@@ -133,14 +167,49 @@ class IncidentTextError(DutyrouteError, ValueError):
         super().__init__(reason)
 
 
-class IncidentUnrouted(DutyrouteError):
+class ExtraMissingError(DutyrouteError, ImportError):
+    """An optional feature needs a package of one of dutyroute's extras, and it is not installed.
+
+    Attributes:
+        feature: what was asked for (``drawing pictures``).
+        extra: the extra that installs it (``draw``).
+        package: the missing package (``matplotlib``).
+    """
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        self.feature = feature
+        self.extra = extra
+        self.package = package
+        super().__init__(
+            f"{feature} needs {package}, which is not installed; install the extra: "
+            f"pip install 'dutyroute[{extra}]'"
+        )
+
+
+class UnroutedError(DutyrouteError):
     """Raised by ``Decision.raise_for_unrouted()`` when a decision is not ``routed``.
 
     Attributes:
-        decision: the :class:`~dutyroute.decision.Decision` (status ``needs_clarification`` — its
+        decision: the :class:`~dutyroute.model.decision.Decision` (status ``needs_clarification`` — its
             ``clarify`` holds the question and the route per answer — or ``unmatched``).
     """
 
     def __init__(self, reason: str, *, decision: object) -> None:
         self.decision = decision
         super().__init__(reason)
+
+
+_DEPRECATED = {"LookupFailed": NotFoundError, "IncidentUnrouted": UnroutedError, "CliInputError": InputError}
+
+
+def __getattr__(name: str) -> Any:
+    new = _DEPRECATED.get(name)
+    if new is None:
+        raise AttributeError(f"module 'dutyroute.errors' has no attribute {name!r}")
+    warnings.warn(
+        f"dutyroute.errors.{name} is deprecated since 0.2.0 and will be removed in 0.3.0; "
+        f"use {new.__name__}",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return new

@@ -1,7 +1,7 @@
 """What every command shares: the ``--rules`` option, reading inputs, opening outputs, plurals.
 
 File problems (missing, a directory, unreadable, another encoding, an output folder that does
-not exist) become :class:`CliInputError`: one line on stderr naming the value, the option it came
+not exist) become :class:`~dutyroute.errors.InputError`: one line on stderr naming the value, the option it came
 from and what to do, exit code 2 (see :func:`dutyroute.cli.main`).
 """
 
@@ -10,19 +10,17 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..errors import DutyrouteError
+from ..errors import InputError
 
 if TYPE_CHECKING:
-    from ..models import Rulebook
-    from ..router import Router
-
-RULE_FILES = ("lexicon.yaml", "facts.yaml", "routing.yaml")
+    from ..model.lists import Rulebook
+    from ..routing import Router
+    from ..store.bundle import Bundle
 
 RULES_HELP = (
     "Rules directory to use instead of the bundled one: a copy of rules/ (bodies.yaml, lexicon.yaml, "
@@ -36,11 +34,6 @@ RulesOption = Annotated[
 ]
 
 
-class CliInputError(DutyrouteError, ValueError):
-    """A command-line value (a file, a folder, an option) cannot be used; the message says why and
-    what to do."""
-
-
 def plural(n: int, word: str, many: str | None = None) -> str:
     """``1 matter``, ``2 matters``; ``many`` for irregular plurals (``body`` → ``bodies``)."""
     if n == 1:
@@ -49,108 +42,28 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 # ── --rules ─────────────────────────────────────────────────────────────────────────────────
-@dataclass
-class RulesChoice:
-    """Where a command's data comes from (None: the bundled copy).
-
-    Attributes:
-        rulebook_dir: the rulebook folder (``rules/<township>/``).
-        rule_files_dir: the folder holding lexicon.yaml, facts.yaml and routing.yaml.
-        notes: what the user should know about the choice (printed on stderr).
-    """
-
-    rulebook_dir: Path | None = None
-    rule_files_dir: Path | None = None
-    notes: list[str] = field(default_factory=list)
-
-
-def resolve_rules(path: Path | None) -> RulesChoice:
-    """Read the ``--rules`` value: a rules directory, or a rulebook folder inside one.
+def bundle_for(path: Path | None) -> Bundle:
+    """The rulebook and rule files ``--rules`` names (the bundled ones by default); notes about the
+    choice are printed on stderr.
 
     Raises:
-        CliInputError: the path does not exist, holds no rulebook, holds several with nothing to
-            pick one, or has only some of the three rule files.
+        InputError: see :func:`dutyroute.store.bundle.locate`.
     """
-    from ..rulebook import META_FILE
+    from ..store.bundle import Bundle
 
-    if path is None:
-        return RulesChoice()
-    shown = str(path)
-    if not path.exists():
-        raise CliInputError(
-            f"--rules {shown}: no such directory; give a copy of rules/ or a rulebook folder "
-            "rules/<township>/ (see dutyroute --help)"
-        )
-    if path.is_file():
-        if path.name == META_FILE or path.name in RULE_FILES:
-            path = path.parent
-        else:
-            raise CliInputError(
-                f"--rules {shown}: is a file; give the rules/ directory (or a rulebook folder) that holds it"
-            )
-    choice = RulesChoice()
-    if (path / META_FILE).exists():
-        choice.rulebook_dir = path
-        rules_dir = path.parent
-    else:
-        rules_dir = path
-        books = sorted(d for d in path.iterdir() if (d / META_FILE).exists())
-        if not books:
-            raise CliInputError(
-                f"--rules {shown}: no rulebook here (no {META_FILE} in it or in a folder inside it); "
-                f"compile one with: dutyroute compile SEED --township 乡名 -o {shown}/<township>/"
-            )
-        if len(books) == 1:
-            choice.rulebook_dir = books[0]
-        else:
-            key = _routing_key(path)
-            picked = next((b for b in books if b.name == key), None)
-            if picked is None:
-                names = ", ".join(b.name for b in books)
-                raise CliInputError(
-                    f"--rules {shown}: several rulebooks ({names}); pass one of them, "
-                    f"e.g. --rules {shown}/{books[0].name}"
-                )
-            choice.rulebook_dir = picked
-    present = [f for f in RULE_FILES if (rules_dir / f).exists()]
-    if len(present) == len(RULE_FILES):
-        choice.rule_files_dir = rules_dir
-    elif present:
-        missing = ", ".join(f for f in RULE_FILES if f not in present)
-        raise CliInputError(
-            f"--rules {shown}: {rules_dir} has {', '.join(present)} but not {missing}; the router reads "
-            "the three together: copy the missing ones from the bundled rules/"
-        )
-    else:
-        choice.notes.append(
-            f"note: no {', '.join(RULE_FILES)} in {rules_dir}: routing with the bundled rule files"
-        )
-    return choice
-
-
-def _routing_key(rules_dir: Path) -> str | None:
-    from ..rulebook import read_yaml
-
-    routing = rules_dir / "routing.yaml"
-    if not routing.exists():
-        return None
-    data, _ = read_yaml(routing)
-    if not isinstance(data, dict):
-        return None
-    return str(data.get("rulebook") or "") or None
-
-
-def _say(notes: list[str]) -> None:
-    for note in notes:
-        typer.echo(note, err=True)
+    bundle = Bundle.from_dir(path, label="--rules")
+    _say(list(bundle.notes))
+    return bundle
 
 
 def rulebook_for(path: Path | None) -> Rulebook:
     """The rulebook ``--rules`` names (the bundled one by default)."""
-    from ..rulebook import load_rulebook
+    from ..store.bundle import locate
+    from ..store.rulebook import load_rulebook
 
-    choice = resolve_rules(path)
-    return load_rulebook(choice.rulebook_dir)
+    if path is None:
+        return load_rulebook()
+    return load_rulebook(locate(path, label="--rules").rulebook_dir)
 
 
 def router_for(path: Path | None) -> Router:
@@ -158,21 +71,18 @@ def router_for(path: Path | None) -> Router:
 
     Router warnings (rules written for another rulebook …) are printed on stderr.
     """
-    from ..router import Router
+    from ..routing import Router
 
-    choice = resolve_rules(path)
-    if choice.rulebook_dir is None and choice.rule_files_dir is None:
+    if path is None:
         return Router.default()
-    from ..rulebook import load_rulebook
-    from ..rules import load_rules
-
-    _say(choice.notes)
-    router = Router(
-        load_rulebook(choice.rulebook_dir),
-        load_rules(choice.rule_files_dir) if choice.rule_files_dir is not None else None,
-    )
+    router = Router.from_bundle(bundle_for(path))
     _say([f"warning: {w}" for w in router.warnings])
     return router
+
+
+def _say(notes: list[str]) -> None:
+    for note in notes:
+        typer.echo(note, err=True)
 
 
 # ── inputs and outputs ──────────────────────────────────────────────────────────────────────
@@ -184,34 +94,34 @@ def read_input(path: Path, *, what: str) -> bytes:
         what: how the command calls it (``input file``), for the message.
 
     Raises:
-        CliInputError: missing, a directory, or unreadable.
+        InputError: missing, a directory, or unreadable.
     """
     if str(path) == "-":
         return sys.stdin.buffer.read()
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise CliInputError(f"{what} {path}: no such file; check the path") from None
+        raise InputError(f"{what} {path}: no such file; check the path") from None
     except IsADirectoryError:
-        raise CliInputError(
+        raise InputError(
             f"{what} {path} is a directory; give a JSON Lines file (one JSON object per line)"
         ) from None
     except PermissionError:
-        raise CliInputError(f"{what} {path}: permission denied; check the file's permissions") from None
+        raise InputError(f"{what} {path}: permission denied; check the file's permissions") from None
     except OSError as exc:
-        raise CliInputError(f"{what} {path}: cannot read ({exc.strerror or exc})") from None
+        raise InputError(f"{what} {path}: cannot read ({exc.strerror or exc})") from None
 
 
 def decode_text(data: bytes, *, what: str) -> str:
     """UTF-8 text of ``data`` (a byte-order mark is dropped).
 
     Raises:
-        CliInputError: not UTF-8; names the likely encoding and how to convert.
+        InputError: not UTF-8; names the likely encoding and how to convert.
     """
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        from .._encoding import guess_encoding
+        from ..text.encoding import guess_encoding
 
         guess = guess_encoding(data)
         if guess:
@@ -219,7 +129,7 @@ def decode_text(data: bytes, *, what: str) -> str:
             how = f"; it looks {guess}-encoded: pipe it through iconv -f {src} -t utf-8"
         else:
             how = "; give UTF-8 text"
-        raise CliInputError(
+        raise InputError(
             f"{what}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}){how}"
         ) from None
 
@@ -228,20 +138,20 @@ def check_output(path: Path, *, option: str) -> None:
     """Fail before any work if ``path`` cannot be written (``-`` is standard output).
 
     Raises:
-        CliInputError: the folder does not exist, the path is a directory, or it is not writable.
+        InputError: the folder does not exist, the path is a directory, or it is not writable.
     """
     if str(path) == "-":
         return
     if path.is_dir():
-        raise CliInputError(f"{option} {path}: is a directory; give a file name (in it, or elsewhere)")
+        raise InputError(f"{option} {path}: is a directory; give a file name (in it, or elsewhere)")
     parent = path.parent
     if not parent.exists():
-        raise CliInputError(
+        raise InputError(
             f"{option} {path}: folder {parent} does not exist; create it (mkdir -p {parent}) "
             f"or write elsewhere"
         )
     if not parent.is_dir():
-        raise CliInputError(f"{option} {path}: {parent} is not a folder")
+        raise InputError(f"{option} {path}: {parent} is not a folder")
 
 
 @contextlib.contextmanager
@@ -249,7 +159,7 @@ def open_output(path: Path, *, option: str) -> Iterator[IO[str]]:
     """A text stream for ``path`` (UTF-8), or standard output for ``-``.
 
     Raises:
-        CliInputError: see :func:`check_output`; also a file that cannot be opened for writing.
+        InputError: see :func:`check_output`; also a file that cannot be opened for writing.
     """
     if str(path) == "-":
         yield sys.stdout
@@ -259,8 +169,8 @@ def open_output(path: Path, *, option: str) -> Iterator[IO[str]]:
     try:
         fh = path.open("w", encoding="utf-8")
     except PermissionError:
-        raise CliInputError(f"{option} {path}: permission denied; write elsewhere") from None
+        raise InputError(f"{option} {path}: permission denied; write elsewhere") from None
     except OSError as exc:
-        raise CliInputError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
+        raise InputError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
     with fh:
         yield fh

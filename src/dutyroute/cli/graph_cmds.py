@@ -2,7 +2,7 @@
 
 Every command loads a rulebook (the bundled one unless ``--rules DIR``), builds the graph
 (:class:`dutyroute.graph.ResponsibilityGraph`) and prints a rich table, or JSON with ``--json``.
-Unknown names and ids raise :class:`~dutyroute.errors.LookupFailed` (one line on stderr, exit 2,
+Unknown names and ids raise :class:`~dutyroute.errors.NotFoundError` (one line on stderr, exit 2,
 with suggestions); a close misspelling of a body is accepted with a "did you mean" note on stderr.
 """
 
@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ._common import CliInputError, RulesOption, check_output, plural, rulebook_for
+from ..errors import InputError
+from ._common import RulesOption, check_output, plural, rulebook_for
 
 if TYPE_CHECKING:
     from ..graph import BodyMatch, Link, ResponsibilityGraph
-    from ..models import Body
+    from ..model.lists import Body
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -348,28 +349,28 @@ def register(app: typer.Typer) -> None:
 
 def _matter_id(rg: ResponsibilityGraph, value: str) -> str:
     """``value`` if it is a matter id; the id of the one matter titled exactly ``value`` (with a
-    note on stderr); else :class:`LookupFailed` suggesting matters by id or title."""
-    from ..errors import LookupFailed
-    from ..rulebook import suggest_matters
+    note on stderr); else :class:`NotFoundError` suggesting matters by id or title."""
+    from ..errors import NotFoundError
+    from ..model.lists import suggest_matters
 
     try:
         rg.matter(value)
         return value
-    except LookupFailed:
+    except NotFoundError:
         pass
     titled = [(rb, m) for rb in rg.rulebooks for m in rb.matters if m.title == value.strip()]
     if len(titled) == 1:
         _err(f"note: {value!r} is the title of {titled[0][1].id}")
         return titled[0][1].id
     suggestions = [s for rb in rg.rulebooks for s in suggest_matters(rb, value)]
-    raise LookupFailed("matter", value, suggestions[:3])
+    raise NotFoundError("matter", value, suggestions[:3])
 
 
 def _check_has_links(rg: ResponsibilityGraph, body: Body, relation: str | None) -> None:
     """Refuse to draw an empty picture: the body must have links (of ``relation``, if given).
 
     Raises:
-        CliInputError: naming the relations the body does have, and what to pass instead.
+        InputError: naming the relations the body does have, and what to pass instead.
     """
     links = rg.matters_of(body)
     counts: dict[str, int] = {}
@@ -378,11 +379,11 @@ def _check_has_links(rg: ResponsibilityGraph, body: Body, relation: str | None) 
     if (relation is None and links) or relation in counts:
         return
     if not counts:
-        raise CliInputError(
+        raise InputError(
             f"--body {body.name}: it is linked to no matter of {_townships(rg)}; nothing to draw"
         )
     has = ", ".join(f"{rel} ({n})" for rel, n in counts.items())
-    raise CliInputError(
+    raise InputError(
         f"--relation {relation}: {body.name} has no {relation!r} links, only {has}; "
         f"pass --relation {next(iter(counts))} or leave --relation out"
     )

@@ -7,12 +7,12 @@
   ``dutyroute route -`` reads the incident from standard input.
 - ``dutyroute batch IN.jsonl -o OUT.jsonl`` routes one JSON object per line (at least ``id`` and
   ``text``) and writes exactly one line per input line, same order, in the batch format of
-  ``../shared/cases/README.md`` plus ``line`` (:mod:`dutyroute.batch`). A bad line (blank, not
+  ``../shared/cases/README.md`` plus ``line`` (:mod:`dutyroute.tools.batch`). A bad line (blank, not
   UTF-8, not JSON, not an object, no text …) is written as ``{"id": … | null, "line": N,
   "status": "error", "error": …}`` and reported on stderr with its line number; missing, null and
   duplicate ids are warned about. ``-`` reads standard input / writes standard output. Exit code
   1 when any line was bad.
-- ``dutyroute eval CASES.jsonl`` scores a labeled file (``dutyroute.evaluate``) and lists the
+- ``dutyroute eval CASES.jsonl`` scores a labeled file (``dutyroute.tools.evaluate``) and lists the
   misses; labels naming unknown matters or bodies are errors with "did you mean".
 """
 
@@ -28,20 +28,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 from typer.core import TyperCommand
 
-from ..errors import DutyrouteError
-from ._common import (
-    CliInputError,
-    RulesOption,
-    check_output,
-    decode_text,
-    open_output,
-    plural,
-    read_input,
-    router_for,
-)
+from ..errors import DutyrouteError, InputError
+from ._common import RulesOption, check_output, decode_text, open_output, plural, read_input, router_for
 
 if TYPE_CHECKING:
-    from ..decision import Decision
+    from ..model.decision import Decision
 
 _LIST_CN = {
     "basic": "基本履职事项清单",
@@ -77,7 +68,7 @@ def _parse_facts(items: list[str] | None) -> dict[str, str]:
 def _facts_epilog() -> str:
     """The fact names and values of the bundled ``rules/facts.yaml``, one paragraph per fact."""
     try:
-        from ..rules import load_rules
+        from ..store.rules import load_rules
 
         specs = load_rules().facts
     except DutyrouteError as exc:  # help must still print
@@ -235,7 +226,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        from ..batch import dumps_line, read_jsonl, route_lines
+        from ..tools.batch import dumps_line, read_jsonl, route_lines
 
         err = Console(stderr=True, highlight=False, soft_wrap=True)
         check_output(out, option="-o")
@@ -295,7 +286,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from ..evaluate import check_cases, evaluate, read_cases
+        from ..tools.evaluate import check_cases, evaluate, read_cases
 
         labeled = read_cases(cases, encoding=encoding)
         router = router_for(rules)
@@ -303,7 +294,7 @@ def register(app: typer.Typer) -> None:
         if problems:
             for p in problems:
                 typer.echo(f"dutyroute: error: {p}", err=True)
-            raise CliInputError(
+            raise InputError(
                 f"{cases}: {plural(len(problems), 'label')} cannot be scored against the rulebook "
                 f"{router.rulebook.hash}; fix them (see above) and run eval again"
             )

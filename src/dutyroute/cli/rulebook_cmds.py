@@ -1,6 +1,6 @@
 """CLI commands over rulebooks: ``compile``, ``export``, ``schema``, ``lint``, ``version``.
 
-Each calls the library (:mod:`dutyroute.rulebook`, :mod:`dutyroute.lint`); library errors become
+Each calls the library (:mod:`dutyroute.store.rulebook`, :mod:`dutyroute.tools.lint`); library errors become
 one line on stderr and exit code 2 (see :mod:`dutyroute.cli`).
 """
 
@@ -14,7 +14,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from ._common import CliInputError, RulesOption, open_output, plural, rulebook_for
+from ..errors import InputError
+from ._common import RulesOption, open_output, plural, rulebook_for
 
 
 class ExportFormat(str, Enum):
@@ -84,14 +85,17 @@ def register(app: typer.Typer) -> None:
         writes) OUT/roles.yaml. Province and effective date, which the list text does not hold,
         are kept from an existing OUT/rulebook.yaml unless given.
         """
-        from ..rulebook import META_FILE, ROLES_FILE, compile_rulebook, dump_rulebook, read_yaml
+        from ..store.compile import compile_rulebook, dump_rulebook
+        from ..store.layout import META_FILE
+        from ..store.roles import ROLES_FILE
+        from ..store.yamlio import read_yaml
 
         old: dict = {}
         if (out / META_FILE).exists():
             data, _ = read_yaml(out / META_FILE)
             old = data if isinstance(data, dict) else {}
         if out.exists() and not out.is_dir():
-            raise CliInputError(
+            raise InputError(
                 f"-o {out}: is a file; give the rulebook folder to write, e.g. rules/<township>/"
             )
         warnings: list[str] = []
@@ -146,7 +150,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Print the whole rulebook: jurisdiction, hash, bodies and every matter with its clauses."""
-        from ..rulebook import export_dict
+        from ..store.compile import export_dict
 
         data = export_dict(rulebook_for(rules))
         if format is ExportFormat.json:
@@ -176,9 +180,9 @@ def register(app: typer.Typer) -> None:
         """
         from pydantic import BaseModel
 
-        from ..batch import batch_line_schema
-        from ..decision import Decision
-        from ..models import Body, Matter, Rulebook
+        from ..model.decision import Decision
+        from ..model.lists import Body, Matter, Rulebook
+        from ..tools.batch import batch_line_schema
 
         if model is SchemaModel.batch:
             sch = batch_line_schema()
@@ -215,7 +219,7 @@ def register(app: typer.Typer) -> None:
 
         Exit code 0 when there is no error (warnings and infos are printed), 1 when there is one.
         """
-        from ..lint import lint_path
+        from ..tools.lint import lint_path
 
         findings = lint_path(path)
         shown = [f for f in findings if not (quiet and f.severity == "info")]

@@ -2,13 +2,13 @@
 
 One module per source format; today the tab-separated text export of the three lists
 (:mod:`dutyroute.ingest.lists`), with :mod:`dutyroute.ingest.cells` reading the HTML-ish cells.
-Use :func:`dutyroute.rulebook.compile_rulebook` to get a :class:`~dutyroute.models.Rulebook`.
+Use :func:`dutyroute.store.compile.compile_rulebook` to get a :class:`~dutyroute.model.lists.Rulebook`.
 """
 
 from __future__ import annotations
 
 from .cells import clean_text, split_blocks, split_clauses, split_receiver_blocks
-from .lists import COLUMNS, ListNote, ParsedLists, parse_lists, read_lists
+from .lists import COLUMNS, ListNote, ParsedLists, parse_lists
 
 __all__ = [
     "COLUMNS",
@@ -16,7 +16,6 @@ __all__ = [
     "ParsedLists",
     "clean_text",
     "parse_lists",
-    "read_lists",
     "split_blocks",
     "split_clauses",
     "split_receiver_blocks",

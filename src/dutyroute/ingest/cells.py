@@ -14,9 +14,9 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from ..bodies import BodyRegistry, looks_like_body
 from ..errors import ListFormatError
-from ..models import Body
+from ..model.bodies import BodyRegistry, looks_like_body
+from ..model.lists import Body
 
 __all__ = ["Block", "clean_text", "split_blocks", "split_clauses", "split_receiver_blocks"]
 

@@ -24,12 +24,12 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..bodies import BodyRegistry
 from ..errors import ListFormatError
-from ..models import LIST_LABELS, Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter
+from ..model.bodies import BodyRegistry
+from ..model.lists import LIST_LABELS, Body, BodyKind, DutyBlock, Jurisdiction, ListKind, Matter
 from .cells import Block, clean_text, split_blocks, split_clauses, split_receiver_blocks
 
-__all__ = ["COLUMNS", "ListNote", "ParsedLists", "parse_lists", "read_lists"]
+__all__ = ["COLUMNS", "ListNote", "ParsedLists", "parse_lists"]
 
 # column key → header labels that name it (first is the official one)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -558,36 +558,3 @@ def _jurisdiction(prefix: str, registry: BodyRegistry, *, path: str, line: int) 
         township=m["township"],
         key=key,
     )
-
-
-def read_lists(
-    path: str | Path, *, registry: BodyRegistry | None = None, township: str | None = None
-) -> ParsedLists:
-    """Read and parse a list file (UTF-8, BOM allowed).
-
-    Raises:
-        ListFormatError: the file cannot be read or decoded (with the line of the bad bytes), or
-            any error of :func:`parse_lists`.
-        UnknownBodyError: see :func:`parse_lists`.
-    """
-    from ..bodies import load_bodies
-
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ListFormatError(f"cannot read the list file: {exc.strerror}", path=path) from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        from .._encoding import convert_hint, guess_encoding
-
-        line = data[: exc.start].count(b"\n") + 1
-        guess = guess_encoding(data)
-        looks = f"; the file looks {guess}-encoded" if guess else ""
-        raise ListFormatError(
-            f"not UTF-8 (byte {data[exc.start]:#04x}){looks}: {convert_hint(str(path), guess)}",
-            path=path,
-            line=line,
-        ) from None
-    return parse_lists(text, registry=registry or load_bodies(), path=path, township=township)

@@ -31,7 +31,7 @@ def _toneless(syllable: str) -> str:
 
 TABLE = Path(__file__).with_name("pinyin_table.txt")
 """Each CJK character's common reading, toneless: one line per syllable, ``syllable<TAB>characters``.
-Generated from pypinyin's single-character table by ``python -m dutyroute._pinyin`` (importing
+Generated from pypinyin's single-character table by ``python -m dutyroute.text.pinyin`` (importing
 pypinyin's table at route time would cost ~65 MB of memory; this file loads in ~20 ms)."""
 
 
@@ -130,6 +130,6 @@ class PinyinRepair:
         return ("".join(out), repairs) if repairs else (text, [])
 
 
-if __name__ == "__main__":  # regenerate the table: python -m dutyroute._pinyin
+if __name__ == "__main__":  # regenerate the table: python -m dutyroute.text.pinyin
     TABLE.write_text(generate_table(), encoding="utf-8")
     print(f"wrote {TABLE}")

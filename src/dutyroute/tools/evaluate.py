@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .batch import CaseFormatError, json_type, read_jsonl
-from .decision import Decision
+from ..errors import CaseFormatError
+from ..model.decision import Decision
+from .batch import json_type, read_jsonl
 
 if TYPE_CHECKING:
-    from .models import Rulebook
+    from ..model.lists import Rulebook
 
 __all__ = [
     "CaseFormatError",
@@ -178,8 +179,8 @@ def check_cases(
     Returns:
         Errors in file order; empty when every label can be scored.
     """
-    from .bodies import BodyRegistry
-    from .rulebook import suggest_matters
+    from ..model.bodies import BodyRegistry
+    from ..model.lists import suggest_matters
 
     matters = {m.id for m in rulebook.matters}
     canonical = {b.name for b in rulebook.bodies}

@@ -1,12 +1,13 @@
 """Canonical bodies (主体): one name per real body, every spelling resolved, "did you mean" on misses.
 
-The registry is read from ``rules/bodies.yaml`` (see the comment at its top for the format). Lookup
+The registry is read from ``rules/bodies.yaml`` by :func:`dutyroute.store.bodies.load_bodies` (see the
+comment at the file's top for the format). Lookup
 keys are normalised (NFKC, so full-width and half-width brackets match; whitespace removed), so
 ``县公安局（县交通警察大队）`` and ``县公安局(县交通警察大队)`` are the same alias.
 
 Example::
 
-    >>> from dutyroute.bodies import load_bodies
+    >>> from dutyroute.store.bodies import load_bodies
     >>> reg = load_bodies()
     >>> reg.resolve("县农业农村局和水利局").name
     '县农业农村和水务局'
@@ -19,14 +20,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-from .errors import RuleFileError, UnknownBodyError
-from .models import Body, BodyKind
+from ..errors import RuleFileError, UnknownBodyError
+from .lists import Body, BodyKind
 
-__all__ = ["BodyRegistry", "load_bodies", "looks_like_body", "name_key"]
+__all__ = ["BodyRegistry", "looks_like_body", "name_key"]
 
 _SPACE = re.compile(r"\s+")
 
@@ -282,81 +281,3 @@ def _place_prefixes(bodies: Iterable[Body]) -> list[tuple[str, str]]:
                 if prefix.endswith(name[0]) and 2 <= len(prefix) <= 6:
                     found.add((prefix, name[0]))
     return sorted(found, key=lambda p: (-len(p[0]), p))
-
-
-def _parse_bodies(data: Any, path: Path, lines: dict[str, int]) -> list[Body]:
-    from pydantic import ValidationError
-
-    if not isinstance(data, dict) or not isinstance(data.get("bodies"), list):
-        raise RuleFileError("expected a mapping with a 'bodies:' list at the top", path=path, line=1)
-    out: list[Body] = []
-    for index, entry in enumerate(data["bodies"]):
-        try:
-            if isinstance(entry, dict) and isinstance(entry.get("aliases"), list):
-                entry = {**entry, "aliases": tuple(entry["aliases"])}
-            out.append(Body.model_validate(entry))
-        except ValidationError as exc:
-            from .rulebook import plain_validation_message, where
-
-            errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-            err = errors[0]
-            loc = tuple(k for k in err["loc"] if isinstance(k, (int, str)))
-            at = loc[:-1] if err["type"] in ("missing", "extra_forbidden") else loc
-            line = _ruamel_line(path, ("bodies", index, *at)) or _ruamel_line(path, ("bodies", index))
-            more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            field = f"{where(at)}: " if at else ""
-            name = entry.get("name") if isinstance(entry, dict) else None
-            what = f"body entry #{index + 1}" + (f" ({name})" if isinstance(name, str) else "")
-            message = plain_validation_message(err, tuple(Body.model_fields))
-            raise RuleFileError(f"{what}: {field}{message}{more}", path=path, line=line) from None
-    return out
-
-
-def _ruamel_line(path: Path, keys: tuple[Any, ...]) -> int | None:
-    """1-based line of the node at ``keys`` in a YAML file, read with ruamel's line-tracking loader."""
-    from .rulebook import yaml_line
-
-    return yaml_line(path, keys)
-
-
-def _body_lines(text: str) -> dict[str, int]:
-    """Line of each ``- id: X`` entry: a cheap scan, exact for files in this module's format."""
-    out: dict[str, int] = {}
-    for number, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
-        if stripped.startswith("- id:"):
-            out.setdefault(stripped[5:].split("#", 1)[0].strip().strip("'\""), number)
-    return out
-
-
-def load_bodies(path: str | Path | None = None) -> BodyRegistry:
-    """Read a bodies file (default: the bundled ``rules/bodies.yaml``).
-
-    Args:
-        path: a ``bodies.yaml`` file; None for the bundled one (read once, then cached).
-
-    Returns:
-        BodyRegistry over every body in the file.
-
-    Raises:
-        RuleFileError: the file is missing, is not valid YAML (with its line), or an entry is
-            malformed or duplicates another's id, name or alias (with the entry's line).
-    """
-    if path is None:
-        return _bundled_bodies()
-    return _load_bodies(Path(path))
-
-
-@lru_cache(maxsize=1)
-def _bundled_bodies() -> BodyRegistry:
-    from ._resources import rules_dir
-
-    return _load_bodies(rules_dir() / "bodies.yaml")
-
-
-def _load_bodies(path: Path) -> BodyRegistry:
-    from .rulebook import read_yaml
-
-    data, text = read_yaml(path)
-    lines = _body_lines(text)
-    return BodyRegistry(_parse_bodies(data, path, lines), path=path, lines=lines)

@@ -6,7 +6,7 @@ each phrase that occurs is reported with the words that matched.
 
 Phrase syntax (as written in ``rules/*.yaml``):
 
-- ``烧秸秆`` — plain: occurs as written (after :func:`dutyroute.text.normalize`).
+- ``烧秸秆`` — plain: occurs as written (after :func:`dutyroute.text.normalize.normalize`).
 - ``烧…秸秆`` — gapped: the parts occur in this order, each next part starting at most
   :data:`MAX_GAP` characters after the previous one ends, within one clause (no ``，`` or ``。`` between).
   Any number of parts: ``路…塌…坑``.
@@ -22,7 +22,7 @@ from typing import Any
 
 import ahocorasick_rs
 
-from .text import HARD_SEP, SOFT_SEP, normalize
+from .normalize import HARD_SEP, SOFT_SEP, normalize
 
 _SEPS = frozenset(HARD_SEP + SOFT_SEP)
 

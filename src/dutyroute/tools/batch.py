@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ._encoding import convert_hint, guess_encoding, wide_bom
-from .errors import DutyrouteError
+from ..errors import DutyrouteError
+from ..text.encoding import convert_hint, guess_encoding, wide_bom
 
 if TYPE_CHECKING:
-    from .router import Router
+    from ..routing.router import Router
 
 __all__ = [
     "BatchError",

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .decision import FactFinding
-from .errors import LookupFailed
-from .phrases import PhraseHit
-from .rules import FactSpec
+from ..errors import NotFoundError
+from ..model.decision import FactFinding
+from ..model.rules import FactSpec
+from ..text.phrases import PhraseHit
 
 __all__ = ["fact_phrases", "read_facts", "validate_caller_facts"]
 
@@ -72,7 +72,7 @@ def validate_caller_facts(specs: Iterable[FactSpec], facts: Mapping[str, str] | 
     """Check the caller's facts against the specs; returns a plain dict.
 
     Raises:
-        LookupFailed: an unknown fact name, or a value that fact does not have (the message lists
+        NotFoundError: an unknown fact name, or a value that fact does not have (the message lists
             the close names or the allowed values).
         TypeError: ``facts`` is not a mapping of strings.
     """
@@ -88,9 +88,9 @@ def validate_caller_facts(specs: Iterable[FactSpec], facts: Mapping[str, str] | 
             from rapidfuzz import process
 
             close = [c for c, s, _ in process.extract(str(name), list(by_name), limit=3) if s >= 50]
-            raise LookupFailed("fact", str(name), close or sorted(by_name))
+            raise NotFoundError("fact", str(name), close or sorted(by_name))
         value = str(value)
         if spec.value(value) is None:
-            raise LookupFailed(f"value of fact {name!r}", value, [v.value for v in spec.values])
+            raise NotFoundError(f"value of fact {name!r}", value, [v.value for v in spec.values])
         out[name] = value
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DEFAULT_TOWNSHIP = "xiaojingzhuang"
+__all__ = ["rules_dir"]
 
 
 def rules_dir() -> Path:
@@ -14,10 +14,11 @@ def rules_dir() -> Path:
     Raises:
         FileNotFoundError: neither the packaged copy nor a source checkout's ``rules/`` exists.
     """
-    packaged = Path(__file__).resolve().parent / "rules"
+    package = Path(__file__).resolve().parents[1]  # src/dutyroute (or site-packages/dutyroute)
+    packaged = package / "rules"
     if packaged.is_dir():
         return packaged
-    checkout = Path(__file__).resolve().parents[2] / "rules"
+    checkout = package.parents[1] / "rules"
     if checkout.is_dir():
         return checkout
     raise FileNotFoundError(

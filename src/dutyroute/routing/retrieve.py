@@ -39,7 +39,7 @@ confidences; these raw scores are reported in the decision trace.
 Word segmentation: measured on this machine, ``jieba.initialize()`` costs 0.7 s and segmenting
 the 2,000 benchmark messages 1.6–2.1 s — more than the whole routing budget (2 s) — while the
 lists' words are covered by their bigrams and multi-character lexicon phrases by the one
-Aho–Corasick pass (:mod:`dutyroute.phrases`). So no segmenter runs at route time or at index
+Aho–Corasick pass (:mod:`dutyroute.text.phrases`). So no segmenter runs at route time or at index
 build; tokens absent from the lists contribute nothing to BM25 anyway.
 
 Scoring uses one dense (bigram × matter) table of the BM25 weights that ``bm25s`` computed (a few
@@ -57,9 +57,9 @@ from dataclasses import dataclass, field
 import bm25s
 import numpy as np
 
-from .models import ListKind, Matter, Rulebook
-from .text import char_ngrams
-from .text import normalize as _normalize
+from ..model.lists import ListKind, Matter, Rulebook
+from ..text.normalize import char_ngrams
+from ..text.normalize import normalize as _normalize
 
 __all__ = [
     "CONCEPT_SCALE",
@@ -308,7 +308,7 @@ class MatterIndex:
         """Prepare normalised ``text`` and the lexicon ``entries`` it fired for scoring (done once per route).
 
         ``boosts`` multiplies the concept credit of some entries (the router boosts entries said in
-        the clause that states the caller's request, see :data:`dutyroute.router.ASK_BOOST`, and
+        the clause that states the caller's request, see :data:`dutyroute.routing.router.ASK_BOOST`, and
         damps those said only in background clauses). ``gram_text`` (default ``text``) is the part
         of the text whose bigrams BM25 scores.
         """

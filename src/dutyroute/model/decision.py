@@ -35,7 +35,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import IncidentUnrouted
+from ..errors import UnroutedError
 
 __all__ = [
     "Alternative",
@@ -94,7 +94,7 @@ class MatchedClause(_Frozen):
         field: where the clause sits: ``title``, ``department``, ``township`` or ``receiver``.
         body: the body the clause belongs to ("" for the title).
         text: the clause as written.
-        score: sum of the BM25 weights (see :mod:`dutyroute.retrieve`) of the text's tokens found in
+        score: sum of the BM25 weights (see :mod:`dutyroute.routing.retrieve`) of the text's tokens found in
             the clause; only for ordering.
     """
 
@@ -160,7 +160,7 @@ class TermHit(_Frozen):
 
 
 class Candidate(_Frozen):
-    """A retrieved matter with its scores (units in :mod:`dutyroute.retrieve`)."""
+    """A retrieved matter with its scores (units in :mod:`dutyroute.routing.retrieve`)."""
 
     matter: str
     score: float
@@ -240,13 +240,13 @@ class Decision(_Frozen):
         return self.status == "routed"
 
     def raise_for_unrouted(self) -> Decision:
-        """Return self when routed; otherwise raise :class:`~dutyroute.errors.IncidentUnrouted`.
+        """Return self when routed; otherwise raise :class:`~dutyroute.errors.UnroutedError`.
 
         Like ``httpx.Response.raise_for_status()``: opt in when a caller cannot handle a
         clarifying question or an unmatched text.
 
         Raises:
-            IncidentUnrouted: status is ``needs_clarification`` (the message carries the question)
+            UnroutedError: status is ``needs_clarification`` (the message carries the question)
                 or ``unmatched``; the decision is on the exception's ``decision`` attribute.
         """
         if self.status == "routed":
@@ -255,7 +255,7 @@ class Decision(_Frozen):
             reason = f"needs clarification: {self.clarify.question}"
         else:
             reason = "unmatched: no matter of the three lists covers this text"
-        raise IncidentUnrouted(reason, decision=self)
+        raise UnroutedError(reason, decision=self)
 
     def to_batch(self, case_id: Any = None) -> dict[str, Any]:
         """The ``dutyroute batch`` output line (``../shared/cases/README.md``), plus ``township_role``.

@@ -1,9 +1,10 @@
 """The router's reviewed data: ``rules/lexicon.yaml``, ``rules/facts.yaml``, ``rules/routing.yaml``,
 ``rules/scope.yaml``.
 
-All three are YAML a domain expert can read and edit; each entry carries a reason (and routing
-entries example sentences that the tests run). This module loads them into immutable records and
-checks them, failing with ``file:line: what is wrong; what to do`` (:class:`RuleFileError`).
+All are YAML a domain expert can read and edit; each entry carries a reason (and routing
+entries example sentences that the tests run). This module loads them into the immutable records
+of :mod:`dutyroute.model.rules`, failing with ``file:line: what is wrong; what to do``
+(:class:`RuleFileError`).
 
 - **Lexicon** (:class:`LexiconEntry`): how people say it → the lists' terms.
 - **Facts** (:class:`FactSpec`): deciding facts, the phrases that show each value, the question to
@@ -15,342 +16,39 @@ checks them, failing with ``file:line: what is wrong; what to do`` (:class:`Rule
   or pick the acting department inside a multi-department matter. The format is described at the
   top of ``rules/routing.yaml``.
 
-:func:`load_rules` reads all three; :meth:`RuleSet.check` validates them against a rulebook (matter
-ids exist, acting bodies are listed for that matter, fact values exist …).
+:func:`load_rules` reads them all; :func:`dutyroute.store.rules_check.check_rules` validates them
+against a rulebook (matter ids exist, acting bodies are listed for that matter, fact values exist …).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._resources import rules_dir
-from .errors import RuleFileError
-from .models import Rulebook
-from .phrases import split_phrase
+from ..errors import RuleFileError
+from ..model.rules import (
+    Condition,
+    Contrast,
+    Example,
+    FactSpec,
+    FactValue,
+    LexiconEntry,
+    Rule,
+    RuleSet,
+    Screen,
+    Target,
+)
+from ..text.phrases import split_phrase
+from .resources import rules_dir
+from .yamlio import read_yaml, yaml_line
 
-__all__ = [
-    "Condition",
-    "Contrast",
-    "Example",
-    "FactSpec",
-    "FactValue",
-    "LexiconEntry",
-    "Rule",
-    "RuleSet",
-    "Screen",
-    "Target",
-    "load_rules",
-]
+__all__ = ["load_rules"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-# ── records ─────────────────────────────────────────────────────────────────────────────────
-@dataclass(frozen=True, slots=True)
-class LexiconEntry:
-    """``say`` phrases (how people say it) → ``means`` terms (the lists' words)."""
-
-    id: str
-    say: tuple[str, ...]
-    means: tuple[str, ...]
-    reason: str
-    weight: float = 1.0
-    loc: tuple[Any, ...] = ()  # keys of the entry in its file, for error lines
-    loose: tuple[str, ...] = ()  # general words that count only beside a `with` co-word
-    with_: tuple[str, ...] = ()  # co-words gating `loose` (or every `say` phrase when no `loose`)
-
-    @property
-    def gated(self) -> tuple[str, ...]:
-        """The phrases that count only beside a co-word."""
-        return self.loose if self.loose else (self.say if self.with_ else ())
-
-
-@dataclass(frozen=True, slots=True)
-class FactValue:
-    """One possible value of a fact, with the phrases and patterns that show it in a text."""
-
-    value: str
-    label: str
-    say: tuple[str, ...] = ()
-    regex: tuple[re.Pattern[str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class FactSpec:
-    """A deciding fact: name, label, the question to read aloud, its values (first listed wins)."""
-
-    name: str
-    label: str
-    question: str
-    reason: str
-    values: tuple[FactValue, ...]
-    line: int | None = None
-
-    def value(self, value: str) -> FactValue | None:
-        """The value record, or None."""
-        return next((v for v in self.values if v.value == value), None)
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """When a contrast or rule applies; every given part must hold (see ``rules/routing.yaml``)."""
-
-    entries_any: tuple[str, ...] = ()
-    entries_all: tuple[str, ...] = ()
-    entries_none: tuple[str, ...] = ()
-    terms_any: tuple[str, ...] = ()
-    terms_none: tuple[str, ...] = ()
-    facts: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    missing: tuple[str, ...] = ()
-
-    @property
-    def terms(self) -> tuple[str, ...]:
-        """Every phrase the condition looks for."""
-        return self.terms_any + self.terms_none
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """A route target: a matter, optionally with its acting bodies fixed."""
-
-    matter: str
-    acting: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Example:
-    """An example sentence of a contrast or rule, run by the tests."""
-
-    text: str
-    expect: str | None = None  # matter id | "unmatched" | "needs_clarification"
-    acting: tuple[str, ...] | None = None
-    not_: str | None = None
-    facts: tuple[tuple[str, str], ...] = ()
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Contrast:
-    """One deciding fact splits similar incidents between routes."""
-
-    id: str
-    fact: str
-    reason: str
-    routes: tuple[tuple[str, tuple[Target, ...]], ...]
-    when: Condition = field(default_factory=Condition)
-    ask: str = "when_close"
-    examples: tuple[Example, ...] = ()
-    loc: tuple[Any, ...] = ()
-    triggers: tuple[str, ...] = ()
-
-    @property
-    def scope(self) -> frozenset[str]:
-        """Every matter the contrast's routes name, plus its triggers."""
-        return frozenset(t.matter for _, ts in self.routes for t in ts) | frozenset(self.triggers)
-
-    def targets(self, value: str) -> tuple[Target, ...]:
-        """The targets of one answer (empty for an unknown value)."""
-        return next((ts for v, ts in self.routes if v == value), ())
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """Prefer, exclude, or pick departments when a condition holds."""
-
-    id: str
-    reason: str
-    when: Condition
-    prefer: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    boost: float = 0.5
-    acting: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    examples: tuple[Example, ...] = ()
-    loc: tuple[Any, ...] = ()
-    unmatched: bool = False
-    cooperating: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Screen:
-    """Negative evidence that a text is outside the lists (``rules/scope.yaml``).
-
-    Fires when one of ``say`` occurs and none of ``unless`` does. ``strict``: the text is unmatched;
-    otherwise it routes only on strong evidence (the router's outside floors).
-    """
-
-    id: str
-    reason: str
-    say: tuple[str, ...]
-    unless: tuple[str, ...] = ()
-    strict: bool = True
-    examples: tuple[Example, ...] = ()
-    loc: tuple[Any, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSet:
-    """Lexicon, facts and routing, as loaded (immutable)."""
-
-    lexicon: tuple[LexiconEntry, ...]
-    facts: tuple[FactSpec, ...]
-    contrasts: tuple[Contrast, ...]
-    rules: tuple[Rule, ...]
-    rulebook_key: str = ""
-    paths: tuple[str, ...] = ()
-    framing: tuple[str, ...] = ()
-    asks: tuple[str, ...] = ()
-    outside: tuple[str, ...] = ()
-    typos: tuple[tuple[str, str], ...] = ()
-    screens: tuple[Screen, ...] = ()
-    background: tuple[str, ...] = ()
-    setting: tuple[str, ...] = ()
-
-    def fact(self, name: str) -> FactSpec | None:
-        """The fact spec of that name, or None."""
-        return next((f for f in self.facts if f.name == name), None)
-
-    def check(self, rulebook: Rulebook) -> None:
-        """Validate routing against ``rulebook`` and the lexicon and facts; stop at the first problem.
-
-        Raises:
-            RuleFileError: the first of :meth:`problems` (an unknown matter id, a body not listed for
-                the matter, an unknown fact or fact value, or an unknown lexicon entry — with file,
-                line and suggestions).
-        """
-        found = self.problems(rulebook)
-        if found:
-            raise found[0]
-
-    def problems(self, rulebook: Rulebook) -> list[RuleFileError]:
-        """Every inconsistency of routing with ``rulebook``, the lexicon and the facts, in file order.
-
-        Returns:
-            One :class:`RuleFileError` per problem (file, line, what is wrong, suggestions); empty
-            when the rules fit the rulebook. Never raises for a problem it finds.
-        """
-        out: list[RuleFileError] = []
-        routing = Path(next((p for p in self.paths if p.endswith("routing.yaml")), "routing.yaml"))
-        matters = {m.id: m for m in rulebook.matters}
-        entries = {e.id for e in self.lexicon}
-        facts = {f.name: f for f in self.facts}
-
-        def need_matter(mid: str, where: str, loc: tuple[Any, ...]) -> None:
-            if mid not in matters:
-                out.append(
-                    RuleFileError(
-                        f"{where}: unknown matter {mid!r}{_suggest(mid, matters)}",
-                        path=routing,
-                        line=_line(routing, loc),
-                    )
-                )
-
-        def need_bodies(mid: str, bodies: tuple[str, ...], where: str, loc: tuple[Any, ...]) -> None:
-            if mid not in matters:
-                return  # reported by need_matter
-            m = matters[mid]
-            listed = [b.body for b in (*m.departments, *m.receivers)] or [rulebook.jurisdiction.township]
-            for b in bodies:
-                if b not in listed:
-                    out.append(
-                        RuleFileError(
-                            f"{where}: {b!r} is not listed for {mid} ({m.title}); "
-                            f"listed: {', '.join(listed)}",
-                            path=routing,
-                            line=_line(routing, loc),
-                        )
-                    )
-
-        def need_cond(c: Condition, where: str, loc: tuple[Any, ...]) -> None:
-            for e in (*c.entries_any, *c.entries_all, *c.entries_none):
-                if e not in entries:
-                    out.append(
-                        RuleFileError(
-                            f"{where}: unknown lexicon entry {e!r}{_suggest(e, entries)}",
-                            path=routing,
-                            line=_line(routing, loc),
-                        )
-                    )
-            for name, values in c.facts:
-                spec = facts.get(name)
-                if spec is None:
-                    out.append(
-                        RuleFileError(
-                            f"{where}: unknown fact {name!r}{_suggest(name, facts)}",
-                            path=routing,
-                            line=_line(routing, loc),
-                        )
-                    )
-                    continue
-                for v in values:
-                    if spec.value(v) is None:
-                        out.append(
-                            RuleFileError(
-                                f"{where}: fact {name!r} has no value {v!r}; values: "
-                                + ", ".join(x.value for x in spec.values),
-                                path=routing,
-                                line=_line(routing, loc),
-                            )
-                        )
-            for name in c.missing:
-                if name not in facts:
-                    out.append(
-                        RuleFileError(
-                            f"{where}: unknown fact {name!r}{_suggest(name, facts)}",
-                            path=routing,
-                            line=_line(routing, loc),
-                        )
-                    )
-
-        for c in self.contrasts:
-            where = f"contrast {c.id!r}"
-            spec = facts.get(c.fact)
-            if spec is None:
-                out.append(
-                    RuleFileError(
-                        f"{where}: unknown fact {c.fact!r}{_suggest(c.fact, facts)}",
-                        path=routing,
-                        line=_line(routing, c.loc),
-                    )
-                )
-            need_cond(c.when, where, c.loc)
-            for value, targets in c.routes:
-                if spec is not None and spec.value(value) is None:
-                    out.append(
-                        RuleFileError(
-                            f"{where}: fact {c.fact!r} has no value {value!r}; values: "
-                            + ", ".join(v.value for v in spec.values),
-                            path=routing,
-                            line=_line(routing, c.loc),
-                        )
-                    )
-                for t in targets:
-                    need_matter(t.matter, where, c.loc)
-                    need_bodies(t.matter, t.acting, where, c.loc)
-            for mid in c.triggers:
-                need_matter(mid, where, c.loc)
-        for r in self.rules:
-            where = f"rule {r.id!r}"
-            need_cond(r.when, where, r.loc)
-            for mid in (*r.prefer, *r.exclude):
-                need_matter(mid, where, r.loc)
-            for mid, bodies in (*r.acting, *r.cooperating):
-                need_matter(mid, where, r.loc)
-                need_bodies(mid, bodies, where, r.loc)
-        holders: tuple[Contrast | Rule | Screen, ...] = (*self.contrasts, *self.rules, *self.screens)
-        for holder in holders:
-            for ex in holder.examples:
-                if ex.expect not in (None, "unmatched", "needs_clarification"):
-                    need_matter(ex.expect, f"example of {holder.id!r}", holder.loc)
-                if ex.not_ not in (None, "unmatched", "needs_clarification"):
-                    need_matter(ex.not_, f"example of {holder.id!r}", holder.loc)
-        return out
-
-
-# ── loading ─────────────────────────────────────────────────────────────────────────────────
 def load_rules(directory: str | Path | None = None) -> RuleSet:
     """Load ``lexicon.yaml``, ``facts.yaml`` and ``routing.yaml`` (default directory: the bundled ``rules/``).
 
@@ -428,8 +126,6 @@ def _load_scope(path: Path) -> tuple[Screen, ...]:
 
 
 def _read(path: Path, top: str) -> tuple[list[Any], Path, Mapping[str, Any]]:
-    from .rulebook import read_yaml
-
     data, _ = read_yaml(path)
     if not isinstance(data, Mapping) or not isinstance(data.get(top), list):
         raise RuleFileError(f"expected a mapping with a list under {top!r}", path=path, line=1)
@@ -441,8 +137,6 @@ def _read(path: Path, top: str) -> tuple[list[Any], Path, Mapping[str, Any]]:
 
 
 def _line(path: Path, keys: tuple[Any, ...]) -> int | None:
-    from .rulebook import yaml_line
-
     return yaml_line(path, keys)
 
 
@@ -669,8 +363,6 @@ def _targets(raw: Any, path: Path, keys: tuple[Any, ...], what: str) -> tuple[Ta
 
 
 def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], str]:
-    from .rulebook import read_yaml
-
     data, _ = read_yaml(path)
     if not isinstance(data, Mapping):
         raise RuleFileError("expected a mapping with 'contrasts' and 'rules'", path=path, line=1)

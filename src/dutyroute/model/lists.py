@@ -16,6 +16,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from enum import Enum
 from functools import cached_property
@@ -178,14 +179,6 @@ class Rulebook(_Frozen):
     bodies: tuple[Body, ...] = ()
     matters: tuple[Matter, ...] = ()
 
-    @classmethod
-    def load(cls, path: str | None = None) -> Rulebook:
-        """Load a compiled rulebook directory (``rules/<township>/``); None: the bundled rulebook of
-        小京庄乡. Same as :func:`dutyroute.rulebook.load_rulebook`, which documents the errors."""
-        from .rulebook import load_rulebook
-
-        return load_rulebook(path)
-
     @cached_property
     def hash(self) -> str:
         """Content hash: ``sha256:`` + 16 hex digits over the canonical JSON of the rulebook.
@@ -213,11 +206,11 @@ class Rulebook(_Frozen):
                 return m
         from rapidfuzz import process
 
-        from .errors import LookupFailed
+        from ..errors import NotFoundError
 
         ids = [m.id for m in self.matters]
         close = [c for c, _, _ in process.extract(matter_id, ids, limit=3)]
-        raise LookupFailed("matter", matter_id, close)
+        raise NotFoundError("matter", matter_id, close)
 
     def counts(self) -> dict[str, int]:
         """Matters per list, e.g. ``{"basic": 111, "cooperative": 75, "reclaimed": 51}``."""
@@ -230,3 +223,36 @@ class Rulebook(_Frozen):
         """Dispatch basis text: ``《大同市左云县小京庄乡配合履职事项清单》第40项 噪声污染防治``."""
         title = self.list_titles.get(matter.list) or f"{self.jurisdiction.township}{matter.list.label}"
         return f"《{title}》第{matter.seq}项 {matter.title}"
+
+
+_ID_SHAPE = re.compile(r"^[A-Za-z]?\d*$")
+
+
+def suggest_matters(rb: Rulebook, value: str, limit: int = 3) -> list[str]:
+    """Matters close to what a caller typed, as ``"C40 噪声污染防治"`` strings, best first.
+
+    An id-like value (``C999``, ``c4``) is compared with the matter ids; anything else
+    (``噪声污染防治``, ``烧秸秆``) with the titles (rapidfuzz WRatio, 0–100, at least 60).
+
+    Returns:
+        Up to ``limit`` suggestions; empty when nothing is close.
+    """
+    from rapidfuzz import fuzz, process
+
+    by_id = {m.id: m for m in rb.matters}
+    value = value.strip()
+    if _ID_SHAPE.match(value):
+        same_list = [i for i in by_id if value[:1].isalpha() and i[0] == value[0].upper()]
+        hits = process.extract(
+            value.upper(), same_list or list(by_id), scorer=fuzz.ratio, limit=limit, score_cutoff=50
+        )
+        ids = [c for c, _s, _i in hits]
+    else:
+        titles = {m.id: m.title for m in rb.matters}
+        hits = process.extract(value, titles, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
+        ids = [str(key) for _title, _s, key in hits]
+    return [f"{i} {_short(by_id[i].title)}" for i in ids]
+
+
+def _short(title: str, most: int = 24) -> str:
+    return title if len(title) <= most else title[: most - 1] + "…"

@@ -1,0 +1,82 @@
+"""Stage 5 of routing — who acts inside the chosen matter.
+
+The choices come from the responsibility graph (:meth:`ResponsibilityGraph.acting_options`, the
+one definition of who acts by list in :mod:`dutyroute.model.duties`): the township for a basic
+matter, one department of a cooperative matter, the receiver(s) of a reclaimed one. Where a
+matter offers several, the lead (first listed) acts unless another department's own clauses —
+words every department of the matter shares left out — fit the text clearly better, or a rule
+fixed the acting body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..graph.query import ResponsibilityGraph
+from ..model.decision import BodyDuty
+from ..model.lists import ListKind, Matter
+from ..model.rules import Target
+from .retrieve import MatterIndex
+from .state import RouteState
+
+__all__ = ["DEPARTMENT_LEAD", "DEPARTMENT_MARGIN", "ActingSelector"]
+
+DEPARTMENT_MARGIN = 1.25
+"""A non-lead department acts when its own clauses (words the matter's departments share left out)
+score more than DEPARTMENT_MARGIN times the lead's plus DEPARTMENT_LEAD; otherwise the lead acts."""
+DEPARTMENT_LEAD = 2.0
+
+
+class ActingSelector:
+    """Chooses the acting bodies of a matter for a text. Immutable; thread-safe.
+
+    Args:
+        graph: the responsibility graph of the rulebook (the acting options per matter).
+        index: the retrieval index (clause scores of each department's block).
+    """
+
+    def __init__(self, graph: ResponsibilityGraph, index: MatterIndex) -> None:
+        self.graph = graph
+        self.index = index
+        self.township = graph.rulebooks[0].jurisdiction.township
+
+    def select(self, m: Matter, w: RouteState) -> tuple[tuple[str, ...], str]:
+        """(acting body names, how they were chosen) for matter ``m``."""
+        if m.list is ListKind.basic:
+            return (self.township,), "basic list: the township acts"
+        override = w.acting.get(m.id)
+        if override:
+            return override, "rule"
+        options = self.graph.acting_options(m.id)
+        if not options:
+            return (), "no acting body listed"
+        if len(options) == 1:
+            opt = options[0]
+            if not opt.blocks:
+                return opt.bodies, "listed department (no duty block)"
+            return opt.bodies, "the only department listed" if len(opt.blocks) == 1 else "joint receivers"
+        scored = {blk.body: s for blk, s in self.index.block_scores(m.id, w.query)}
+        gscores = [max(scored.get(b.body, 0.0) for b in opt.blocks) for opt in options]
+        best = max(range(len(options)), key=lambda i: (gscores[i], -i))
+        if best != 0 and gscores[best] > DEPARTMENT_MARGIN * gscores[0] + DEPARTMENT_LEAD:
+            return options[best].bodies, "department whose clauses match best"
+        return options[0].bodies, "lead (first listed) department"
+
+    def for_target(self, t: Target, w: RouteState) -> tuple[str, ...]:
+        """The acting bodies of a contrast or rule target: fixed by it, or chosen by clauses."""
+        if t.acting:
+            return t.acting
+        return self.select(self.graph.matter(t.matter)[1], w)[0]
+
+    def bodies(self, m: Matter, acting: Sequence[str]) -> tuple[BodyDuty, ...]:
+        """Each acting body with its own clauses in ``m`` (a basic matter: its title)."""
+        if m.list is ListKind.basic:
+            return (BodyDuty(name=self.township, clauses=(m.title,)),)
+        blocks = m.departments if m.list is ListKind.cooperative else m.receivers
+        out = []
+        for name in acting:
+            blk = next((b for b in blocks if b.body == name), None)
+            out.append(
+                BodyDuty(name=name, sub_unit=blk.unit if blk else None, clauses=blk.clauses if blk else ())
+            )
+        return tuple(out)

@@ -1,0 +1,310 @@
+"""Route an incident text to the bodies that must act on it, citing the list item.
+
+:class:`Router` runs the stages of the pipeline, one module each (every step is data-driven and
+reported in ``Decision.trace``)::
+
+    text ──normalize──▶ evidence: one Aho–Corasick pass → lexicon hits · fact phrases · rule terms,
+                        background / setting / request spans          (routing.evidence)
+         ──▶ facts (text, overridden by the caller's)                 (routing.facts, rules/facts.yaml)
+         ──▶ candidates: BM25 over bigrams + lexicon concepts          (routing.retrieve, rules/lexicon.yaml)
+         ──▶ rules: prefer / exclude / acting departments              (routing.rules, rules/routing.yaml)
+         ──▶ unmatched?  (a strict scope screen fired, rules/scope.yaml; or the top score is below
+                          UNMATCHED_SCORE: no list covers the text)
+         ──▶ still unmatched and short? repair homophone typos by toneless pinyin (垃级 → 垃圾) and
+             route once more, concepts × PINYIN_PENALTY                (text.pinyin)
+         ──▶ contrasts: a known fact keeps its route; a missing one that decides who acts
+             becomes a clarifying question                             (routing.contrasts)
+         ──▶ acting department(s) inside the matter, from the graph    (routing.acting)
+         ──▶ Decision                                                  (routing.decide)
+
+Who acts, by list, is :mod:`dutyroute.model.duties`, read through the responsibility graph.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..errors import IncidentTextError
+from ..graph.query import ResponsibilityGraph
+from ..model.decision import Decision, RuleFiring, TermHit
+from ..model.lists import Rulebook
+from ..model.rules import Contrast, Rule, RuleSet
+from ..store.bundle import Bundle
+from ..store.rules import load_rules
+from ..store.rules_check import check_rules
+from ..text.normalize import normalize
+from ..text.phrases import split_phrase
+from ..text.pinyin import PinyinRepair
+from .acting import ActingSelector
+from .contrasts import CLARIFY_RATIO, ContrastApplier
+from .decide import DecisionBuilder
+from .evidence import EvidenceReader
+from .facts import read_facts, validate_caller_facts
+from .retrieve import MatterIndex
+from .rules import RuleApplier
+from .state import RouteState
+
+__all__ = ["CLARIFY_RATIO", "MAX_TEXT_CHARS", "UNMATCHED_SCORE", "Router"]
+
+MAX_TEXT_CHARS = 5000
+"""Longest incident text accepted, in characters after normalisation."""
+UNMATCHED_SCORE = 30.0
+"""A text whose best candidate scores below this (retrieve units) is ``unmatched``."""
+UNMATCHED_SCORE_NO_CONCEPT = 60.0
+"""Stricter floor when no lexicon entry of weight ≥ 0.5 fired (only weak hints such as a place
+noun): only list wording can carry such a text."""
+UNMATCHED_OUTSIDE_SCORE = 120.0
+"""Floor when the text names something no list covers (the lexicon's ``outside`` words: passports,
+tickets, telecom …)."""
+PINYIN_MAX_CHARS = 120
+"""Texts up to this length (characters) get the homophone-repair fallback when unmatched."""
+PINYIN_PENALTY = 0.8
+"""Concept credit multiplier in the fallback pass (evidence read through a repaired typo)."""
+
+
+class Router:
+    """Routes incident texts with one rulebook. Built once; immutable; safe to share between threads.
+
+    Args:
+        rulebook: the township's duty lists (:func:`dutyroute.store.rulebook.load_rulebook`).
+        rules: lexicon, facts and routing rules (default: the bundled ``rules/``). Routing rules name
+            matter ids of one township's lists (``rulebook:`` in ``routing.yaml``); for another
+            township's rulebook they are left out and listed in :attr:`warnings`, while the lexicon
+            and facts, which are township-independent, still apply.
+
+    Raises:
+        RuleFileError: a rule file is malformed or inconsistent with the rulebook.
+
+    Example::
+
+        >>> from dutyroute import Router
+        >>> d = Router.default().route("地里又有人烧秸秆了")
+        >>> d.status, d.matter, d.acting
+        ('routed', 'B96', ('小京庄乡',))
+    """
+
+    def __init__(self, rulebook: Rulebook, rules: RuleSet | None = None) -> None:
+        rules = rules if rules is not None else load_rules()
+        self.rulebook = rulebook
+        self.rules = rules
+        self.warnings: tuple[str, ...] = ()
+        contrasts: tuple[Contrast, ...] = rules.contrasts
+        routing: tuple[Rule, ...] = rules.rules
+        key = rulebook.jurisdiction.key
+        if rules.rulebook_key and rules.rulebook_key != key:
+            self.warnings = (
+                f"routing rules are written for rulebook {rules.rulebook_key!r}, not {key!r}: "
+                f"{len(rules.contrasts)} contrasts and {len(rules.rules)} rules not applied",
+            )
+            contrasts, routing = (), ()
+        else:
+            check_rules(rules, rulebook)
+        self.graph = ResponsibilityGraph(rulebook)
+        self._index = MatterIndex(rulebook, {e.id: (e.weight, e.means) for e in rules.lexicon})
+        if self._index.unknown_terms:
+            self.warnings += tuple(
+                f"lexicon entry {e!r}: term {t!r} occurs in no matter of this rulebook"
+                for e, t in self._index.unknown_terms
+            )
+        order = self._index._pos
+        self._evidence = EvidenceReader(rules, [c.when for c in contrasts] + [r.when for r in routing])
+        self._rules = RuleApplier(routing, order)
+        self._acting = ActingSelector(self.graph, self._index)
+        self._contrasts = ContrastApplier(contrasts, rules.facts, self.graph, self._acting, order)
+        self._decide = DecisionBuilder(
+            rulebook, self._index, self._acting, frozenset(sc.id for sc in rules.screens)
+        )
+        vocabulary = {part for e in rules.lexicon for p in e.say for part in split_phrase(p)}
+        vocabulary |= {normalize(t) for e in rules.lexicon for t in e.means}
+        self._pinyin = PinyinRepair(vocabulary)  # built on first use (fallback pass only)
+        self._entry = {e.id: e for e in rules.lexicon}
+        self._hash = rulebook.hash
+        self._sealed = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if getattr(self, "_sealed", False):
+            raise AttributeError(
+                f"Router is immutable (shared between threads): cannot set {name!r}; "
+                "build a new Router(rulebook, rules) instead"
+            )
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Router is immutable (shared between threads): cannot delete {name!r}")
+
+    @classmethod
+    def default(cls) -> Router:
+        """The router of the bundled rulebook and rules (built once per process, then shared)."""
+        return _default_router()
+
+    @classmethod
+    def from_dir(cls, path: str | Path) -> Router:
+        """The router over the rulebook and rule files of a folder (see
+        :meth:`dutyroute.store.bundle.Bundle.from_dir`).
+
+        Raises:
+            InputError: the folder holds no rulebook, several with nothing to pick one, or only
+                some of the rule files.
+            RuleFileError: a file in it is malformed (file:line).
+        """
+        return cls.from_bundle(Bundle.from_dir(path))
+
+    @classmethod
+    def from_bundle(cls, bundle: Bundle) -> Router:
+        """The router over a loaded :class:`~dutyroute.store.bundle.Bundle`."""
+        return cls(bundle.rulebook, bundle.rules)
+
+    def __repr__(self) -> str:
+        j = self.rulebook.jurisdiction
+        return f"<dutyroute.Router {j.county}{j.township} {len(self.rulebook.matters)} matters {self._hash}>"
+
+    # ── public API ──────────────────────────────────────────────────────────────────────────
+    def route(self, text: str, *, facts: Mapping[str, str] | None = None, limit: int = 5) -> Decision:
+        """Route an incident description to the bodies responsible for it.
+
+        Args:
+            text: incident description in Chinese, as people write it; 1–5,000 characters after
+                normalisation (:func:`dutyroute.text.normalize.normalize`: HTML, full-width forms,
+                traditional characters, spacing and punctuation are folded first).
+            facts: known deciding facts, e.g. ``{"road_class": "县道"}`` (names and values in
+                ``rules/facts.yaml``); they override facts read from the text.
+            limit: most alternatives kept, best first (≥ 0).
+
+        Returns:
+            Decision: status (``routed`` | ``needs_clarification`` | ``unmatched``), matter, acting and
+            cooperating bodies (with their clauses), reclaimed flag, basis (list name + item number +
+            matched clauses), confidence in [0, 1], alternatives, the clarifying question, and a
+            trace of the facts, candidates and rules used.
+
+        Raises:
+            IncidentTextError: the text is empty, or longer than 5,000 characters, after normalisation.
+            NotFoundError: ``facts`` names an unknown fact or value.
+            TypeError: ``text`` is not a string.
+        """
+        caller = validate_caller_facts(self.rules.facts, facts)
+        norm = normalize(text)
+        if not norm:
+            raise IncidentTextError(
+                "incident text is empty after normalisation (only whitespace, punctuation, markup or "
+                "emoji); pass a description of the incident",
+                length=0,
+                limit=MAX_TEXT_CHARS,
+            )
+        if len(norm) > MAX_TEXT_CHARS:
+            raise IncidentTextError(
+                f"incident text has {len(norm)} characters after normalisation, more than the limit of "
+                f"{MAX_TEXT_CHARS}; split it into separate incidents or pass a summary",
+                length=len(norm),
+                limit=MAX_TEXT_CHARS,
+            )
+        work_text = self._evidence.prepare(norm)
+        decision = self._route_text(norm, work_text, caller, limit, repairs=())
+        if decision.status != "unmatched" or len(work_text) > PINYIN_MAX_CHARS:
+            return decision
+        if any(r.effect.startswith("scope screen") for r in decision.trace.rules):
+            return decision  # named as outside the lists: no second guess
+        # fallback: the exact pass found too little; repair homophone typos (垃级 → 垃圾) and retry
+        repaired, repairs = self._pinyin.repair(work_text)
+        if not repairs:
+            return decision
+        again = self._route_text(norm, repaired, caller, limit, repairs=tuple(repairs))
+        return again if again.status != "unmatched" else decision
+
+    def route_many(
+        self, texts: Iterable[str], *, facts: Mapping[str, str] | None = None, limit: int = 5
+    ) -> list[Decision]:
+        """Route several texts (same ``facts`` and ``limit`` for each), in order.
+
+        Raises:
+            IncidentTextError: a text is empty or too long; the message gives its 0-based index.
+        """
+        out = []
+        for i, t in enumerate(texts):
+            try:
+                out.append(self.route(t, facts=facts, limit=limit))
+            except IncidentTextError as exc:
+                raise IncidentTextError(f"text {i}: {exc}", length=exc.length, limit=exc.limit) from exc
+        return out
+
+    # ── the stages ──────────────────────────────────────────────────────────────────────────
+    def _route_text(
+        self,
+        norm: str,
+        work_text: str,
+        caller: Mapping[str, str],
+        limit: int,
+        *,
+        repairs: tuple[tuple[str, str], ...],
+    ) -> Decision:
+        ev = self._evidence.read(work_text)
+        boosts = dict(ev.boosts)
+        if repairs:  # evidence read through a repaired typo counts less
+            for e in ev.entries:
+                boosts[e] = boosts.get(e, 1.0) * PINYIN_PENALTY
+        entries = list(ev.entries)
+        query = self._index.query(work_text, entries, boosts, gram_text=ev.gram_text)
+        work = RouteState(
+            text=work_text,
+            shown=norm,
+            query=query,
+            entries=entries,
+            terms=set(ev.terms),
+            facts=read_facts(self.rules.facts, work_text, list(ev.hits), caller),
+            cands=self._index.score(query),
+        )
+        term_hits = tuple(
+            TermHit(entry=h.key[1], said=h.said, means=self._entry[h.key[1]].means)
+            for h in ev.hits
+            if h.key[0] == "lex"
+        )
+        if repairs:
+            work.fired.append(
+                RuleFiring(rule="pinyin-repair", effect="; ".join(f"{a}→{b}" for a, b in repairs))
+            )
+        self._rules.apply(work)
+        top = work.cands[0] if work.cands else None
+        floor = self._floor(work, ev.screens)
+        if top is None or top.score < floor or work.outside is not None:
+            return self._decide.unmatched(work, term_hits, top, floor)
+        question = self._contrasts.apply(work)
+        return self._decide.decide(work, term_hits, question, max(0, int(limit)))
+
+    def _floor(self, work: RouteState, screens: Iterable[Any]) -> float:
+        """The score the top candidate needs (see the UNMATCHED_* constants); a strict screen that
+        fired makes the text outside the lists."""
+        strong = any(self._entry[e].weight >= 0.5 for e in work.entries)
+        floor = UNMATCHED_SCORE if strong else UNMATCHED_SCORE_NO_CONCEPT
+        screens = list(screens)
+        work.fired.extend(
+            RuleFiring(
+                rule=sc.id, effect="scope screen: " + ("unmatched" if sc.strict else "strong evidence needed")
+            )
+            for sc in screens
+        )
+        strict = next((sc for sc in screens if sc.strict), None)
+        if strict is not None and work.outside is None:
+            work.outside = strict.id
+        elif screens:
+            # a text naming something no list covers needs strong evidence: a specific concept
+            # (weight ≥ 1) lifts the bar to the no-concept floor, weak hints alone to the outside floor
+            specific = any(self._entry[e].weight >= 1.0 for e in work.entries)
+            floor = max(floor, UNMATCHED_SCORE_NO_CONCEPT if specific else UNMATCHED_OUTSIDE_SCORE)
+        return floor
+
+
+_DEFAULT_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _build_default_router() -> Router:
+    return Router.from_bundle(Bundle.from_dir(None))
+
+
+def _default_router() -> Router:
+    # the lock makes "built once per process" hold when several threads ask at the same moment
+    with _DEFAULT_LOCK:
+        return _build_default_router()

@@ -1,0 +1,2 @@
+"""Chinese text handling shared by every stage: normalisation, n-grams, phrase finding, homophone
+repair, guessing a file's encoding."""

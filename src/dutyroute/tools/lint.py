@@ -1,0 +1,290 @@
+"""Checks of a rulebook, a list text (seed) or a bodies file, returned as data.
+
+Every check yields :class:`Finding` records; nothing is printed, nothing raised. ``dutyroute lint``
+prints them as ``file:line: severity: message`` and exits 1 when any is an error.
+
+Checks (code → severity):
+
+- ``load`` (error): the file cannot be read or parsed at all (YAML syntax, schema, unknown body…);
+  the finding carries the loader's own ``file:line``.
+- ``list-format`` (error): the list text cannot be parsed (truncated row, wrong cell count,
+  unknown list title …).
+- ``bad-id`` / ``duplicate-id`` (error): a matter id that is not list letter + 序号, or twice.
+- ``numbering-gap`` (warning): 序号 skip a number.
+- ``empty-title`` / ``empty-clause`` (error): a matter without 事项名称, a clause with no text.
+- ``not-canonical`` (error): a body name in the rulebook that is no canonical name of its bodies
+  (an alias or an unknown name); ``unit-parent`` (error): a sub-unit under the wrong body.
+- ``listed-without-duties`` / ``duties-without-listing`` (warning): a department in 对应上级部门
+  with no duty block, or a duty block for a department not in that column (both kept as written).
+- ``receiver-without-clauses`` / ``department-without-clauses`` (warning): a block with no clause.
+- ``placeholder`` (info): a placeholder (``其他…相关部门``) named beside real bodies.
+- ``no-role`` (warning) / ``role-not-township`` (error): a basic matter without a township role, or
+  with a role that is not a township role of this township.
+- ``stale-hash`` (warning): ``rulebook.yaml`` records another hash than its content has.
+- ``seed-changed`` (warning): the seed next to the rulebook differs from the one it was compiled from.
+- ``body-id`` / ``body-parent`` (error), ``unused-body`` (info): bodies-file checks.
+- graph invariants (codes of :class:`dutyroute.graph.Violation`, e.g. ``orphan-matter``,
+  ``cooperative-township``, ``reclaimed-township-acts``): from :func:`dutyroute.graph.check_graph`.
+- ingest notes (``no-header``, ``no-method-label``, ``listed-twice`` …): what the list parser
+  noticed.
+- rule files (``lexicon.yaml``, ``facts.yaml``, ``routing.yaml``): ``load`` (error) when the
+  router's loader rejects one; ``rules-check`` (error) when a routing rule names a matter, body,
+  fact value or lexicon entry the rulebook or rule files lack (warning: a router build warning,
+  e.g. a lexicon term found in no matter); ``rules-rulebook`` (warning): ``routing.yaml`` is
+  written for a rulebook that is not there.
+- ``skipped`` (info): a rulebook did not load, so the checks that need it (unused bodies, the
+  routing rules against it) were not run — rather than reporting what only follows from the
+  load error.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import DutyrouteError, RuleFileError
+from ..model.lists import BodyKind, Jurisdiction, ListKind, Rulebook
+from ..routing.router import Router
+from ..store.bodies import load_bodies
+from ..store.layout import META_FILE
+from ..store.resources import rules_dir
+from ..store.rulebook import _referenced_bodies, load_rulebook, stored_hash
+from ..store.rules import load_rules
+from ..store.rules_check import rule_problems
+from ..store.seeds import read_lists
+from ..store.yamlio import read_yaml
+from .findings import Finding, Severity, _display, _load_finding, _sorted
+from .lint_rulebook import lint_bodies, lint_rulebook
+
+__all__ = ["RULE_FILES", "Finding", "Severity", "lint_bodies", "lint_path", "lint_rulebook"]
+
+RULE_FILES = ("lexicon.yaml", "facts.yaml", "routing.yaml")
+"""The router's rule files, read together from one rules directory (:func:`dutyroute.store.rules.load_rules`)."""
+
+_ID = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$")
+
+
+
+def _lint_rule_files(directory: Path, books: list[Rulebook]) -> list[Finding]:
+    """Load ``lexicon.yaml``, ``facts.yaml`` and ``routing.yaml`` with the router's own loader
+    (:func:`dutyroute.store.rules.load_rules`) and check them against each rulebook they are written
+    for (:meth:`dutyroute.store.rules_check.check_rules`, then the router's build warnings).
+
+    The loader and the check stop at the first problem (they raise); that problem becomes one
+    finding with its ``file:line``, so lint and ``dutyroute route`` fail on the same thing.
+    """
+    present = [f for f in RULE_FILES if (directory / f).exists()]
+    if not present:
+        return []
+    if len(present) < len(RULE_FILES):
+        return [
+            Finding(
+                _display(directory / f),
+                None,
+                "error",
+                "load",
+                f"{f} is missing: the router reads {', '.join(RULE_FILES)} together",
+            )
+            for f in RULE_FILES
+            if f not in present
+        ]
+    routing = directory / "routing.yaml"
+    try:
+        rules = load_rules(directory)
+    except DutyrouteError as exc:
+        return [_load_finding(exc, routing)]
+    out: list[Finding] = []
+    keys = {rb.jurisdiction.key for rb in books}
+    if rules.rulebook_key and books and rules.rulebook_key not in keys:
+        out.append(
+            Finding(
+                _display(routing),
+                None,
+                "warning",
+                "rules-rulebook",
+                f"routing.yaml is written for rulebook {rules.rulebook_key!r}, which is not here "
+                f"({', '.join(sorted(keys))}): its contrasts and rules apply to none of them",
+            )
+        )
+    for rb in books:
+        if rules.rulebook_key and rules.rulebook_key != rb.jurisdiction.key:
+            continue
+        problems = [_load_finding(exc, routing, "rules-check") for exc in rule_problems(rules, rb)]
+        if problems:  # every problem, not only the first
+            out.extend(problems)
+            continue
+        try:
+            router = Router(rb, rules)
+        except DutyrouteError as exc:
+            out.append(_load_finding(exc, routing, "rules-check"))
+            continue
+        out.extend(
+            Finding(_display(directory / "lexicon.yaml"), None, "warning", "rules-check", w)
+            for w in router.warnings
+        )
+    return out
+
+
+def _lint_rulebook_dir(directory: Path) -> tuple[list[Finding], set[str], Rulebook | None]:
+    try:
+        rb = load_rulebook(directory)
+    except DutyrouteError as exc:
+        return [_load_finding(exc, directory / META_FILE)], set(), None
+    out = lint_rulebook(rb, path=directory)
+    meta = _display(directory / META_FILE)
+    stored = stored_hash(directory)
+    if stored != rb.hash:
+        out.append(
+            Finding(
+                meta,
+                None,
+                "warning",
+                "stale-hash",
+                f"hash: {stored} recorded, but the rulebook's content hashes to {rb.hash} "
+                "(lists, roles.yaml or bodies.yaml changed): run `dutyroute compile` to refresh",
+            )
+        )
+    if rb.source and rb.source_sha256:
+        seed = directory.parent.parent / "seeds" / rb.source
+        if seed.exists():
+            import hashlib
+
+            if hashlib.sha256(seed.read_bytes()).hexdigest() != rb.source_sha256:
+                out.append(
+                    Finding(
+                        meta,
+                        None,
+                        "warning",
+                        "seed-changed",
+                        f"seeds/{rb.source} changed since this rulebook was compiled: "
+                        "run `dutyroute compile`",
+                    )
+                )
+    used = {b.name for b in rb.bodies}
+    return out, used, rb
+
+
+def _lint_seed(path: Path) -> list[Finding]:
+    try:
+        registry = load_bodies()
+        parsed = read_lists(path, registry=registry)
+    except DutyrouteError as exc:
+        return [_load_finding(exc, path)]
+    shown = _display(path)
+    out = [Finding(shown, n.line, n.severity, n.code, n.message, n.matter) for n in parsed.notes]  # type: ignore[arg-type]
+    town = registry.get(parsed.jurisdiction.township)
+    if town is None or town.kind is not BodyKind.township:
+        out.append(
+            Finding(
+                shown,
+                min(parsed.title_lines.values()),
+                "error",
+                "unknown-township",
+                f"township {parsed.jurisdiction.township!r} is not in bodies.yaml (kind: township)",
+            )
+        )
+    jur = (
+        parsed.jurisdiction
+        if parsed.jurisdiction.key
+        else Jurisdiction(**{**parsed.jurisdiction.model_dump(), "key": "unknown"})
+    )
+    rb = Rulebook(
+        jurisdiction=jur,
+        list_titles=parsed.list_titles,
+        source=parsed.source,
+        bodies=_referenced_bodies(parsed.matters, registry, town),
+        matters=tuple(parsed.matters),
+    )
+    for kind in ListKind:
+        if kind not in parsed.list_titles:
+            out.append(Finding(shown, None, "warning", "missing-list", f"no {kind.label} in this file"))
+    out.extend(lint_rulebook(rb, path=path, roles=False))
+    return out
+
+
+def lint_path(path: str | Path | None = None) -> list[Finding]:
+    """Check whatever is at ``path``.
+
+    Args:
+        path: a rulebook directory (or its ``rulebook.yaml``; the rule files in its parent are
+            checked against it too), a ``rules/`` directory holding rulebooks, ``bodies.yaml``
+            and the rule files ``lexicon.yaml``/``facts.yaml``/``routing.yaml`` (or one of those
+            files: its directory is checked), a ``bodies.yaml``, or a list text (seed).
+            None: the bundled ``rules/``.
+
+    Returns:
+        Findings, in a stable order. A path that does not exist gives one ``load`` error.
+    """
+    p = Path(path) if path is not None else rules_dir()
+    if not p.exists():
+        return [Finding(_display(p), None, "error", "load", "no such file or directory")]
+    if p.is_file() and (p.name == META_FILE or p.name in RULE_FILES):
+        p = p.parent
+    findings: list[Finding] = []
+    if p.is_dir():
+        if (p / META_FILE).exists():
+            found, _used, rb = _lint_rulebook_dir(p)
+            findings.extend(found)
+            if rb is not None:  # the rule files beside it are the ones `--rules` pairs with it
+                findings.extend(_lint_rule_files(p.parent, [rb]))
+        else:
+            book_dirs = sorted(d for d in p.iterdir() if (d / META_FILE).exists())
+            used: set[str] = set()
+            loaded: list[Rulebook] = []
+            for d in book_dirs:
+                found, names, rb = _lint_rulebook_dir(d)
+                findings.extend(found)
+                used |= names
+                if rb is not None:
+                    loaded.append(rb)
+            failed = len(loaded) < len(book_dirs)
+            if failed:  # checks that need every rulebook would only echo the load error
+                findings.append(
+                    Finding(
+                        _display(p),
+                        None,
+                        "info",
+                        "skipped",
+                        "a rulebook did not load (see its load error): unused-body checks and "
+                        "checks of the routing rules against it are skipped until it loads",
+                    )
+                )
+            if (p / "bodies.yaml").exists():
+                findings[:0] = lint_bodies(p / "bodies.yaml", used=used if book_dirs and not failed else None)
+            findings.extend(_lint_rule_files(p, loaded))
+            if (
+                not book_dirs
+                and not (p / "bodies.yaml").exists()
+                and not any((p / f).exists() for f in RULE_FILES)
+            ):
+                findings.append(
+                    Finding(
+                        _display(p),
+                        None,
+                        "error",
+                        "load",
+                        f"no rulebook ({META_FILE}), bodies.yaml or rule files "
+                        f"({', '.join(RULE_FILES)}) here",
+                    )
+                )
+    elif p.suffix in (".yaml", ".yml"):
+        if p.name == "bodies.yaml":
+            findings.extend(lint_bodies(p))
+        else:
+            try:
+                read_yaml(p)
+            except RuleFileError as exc:
+                return [_load_finding(exc, p)]
+            findings.append(
+                Finding(
+                    _display(p),
+                    None,
+                    "error",
+                    "load",
+                    "lint checks a rulebook directory, bodies.yaml or a list text; "
+                    "pass the directory holding this file",
+                )
+            )
+    else:
+        findings.extend(_lint_seed(p))
+    return _sorted(findings)

@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dutyroute.store.resources import DEFAULT_TOWNSHIP, rules_dir
 from dutyroute.store.compile import compile_rulebook
+from dutyroute.store.resources import DEFAULT_TOWNSHIP, rules_dir
 from dutyroute.store.rulebook import load_rulebook
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "zuoyun-xiaojingzhuang-duty-lists.txt"

@@ -22,7 +22,8 @@ import json, sys
 from dutyroute import Router
 router = Router.default()
 texts = json.loads(sys.stdin.read())
-print(json.dumps([router.route(t).model_dump(mode="json") for t in texts], ensure_ascii=False, sort_keys=True))
+print(json.dumps([router.route(t).model_dump(mode="json") for t in texts],
+           ensure_ascii=False, sort_keys=True))
 """
 
 

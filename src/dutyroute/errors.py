@@ -207,8 +207,7 @@ def __getattr__(name: str) -> Any:
     if new is None:
         raise AttributeError(f"module 'dutyroute.errors' has no attribute {name!r}")
     warnings.warn(
-        f"dutyroute.errors.{name} is deprecated since 0.2.0 and will be removed in 0.3.0; "
-        f"use {new.__name__}",
+        f"dutyroute.errors.{name} is deprecated since 0.2.0 and will be removed in 0.3.0; use {new.__name__}",
         DeprecationWarning,
         stacklevel=2,
     )

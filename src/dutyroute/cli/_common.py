@@ -1,17 +1,17 @@
 """What every command shares: the ``--rules`` option, reading inputs, opening outputs, plurals.
 
 File problems (missing, a directory, unreadable, another encoding, an output folder that does
-not exist) become :class:`~dutyroute.errors.InputError`: one line on stderr naming the value, the option it came
-from and what to do, exit code 2 (see :func:`dutyroute.cli.main`).
+not exist) become :class:`~dutyroute.errors.InputError`: one line on stderr naming the value, the
+option it came from and what to do, exit code 2 (see :func:`dutyroute.cli.main`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Optional
+from typing import IO, TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -174,3 +174,34 @@ def open_output(path: Path, *, option: str) -> Iterator[IO[str]]:
         raise InputError(f"{option} {path}: cannot write ({exc.strerror or exc})") from None
     with fh:
         yield fh
+
+
+class Commands:
+    """The commands of one CLI module, declared at module level and added to the app at once.
+
+    Example::
+
+        commands = Commands()
+
+        @commands.command()
+        def version() -> None: ...
+
+        commands.register(app)     # in the module's register(app)
+    """
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[tuple[Any, ...], dict[str, Any], Callable[..., Any]]] = []
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Like ``typer.Typer.command``: remember the function and its options."""
+
+        def remember(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self._pending.append((args, kwargs, fn))
+            return fn
+
+        return remember
+
+    def register(self, app: typer.Typer) -> None:
+        """Add every remembered command to ``app``, in declaration order."""
+        for args, kwargs, fn in self._pending:
+            app.command(*args, **kwargs)(fn)

@@ -13,16 +13,16 @@ import sys
 import warnings
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from ..errors import InputError
-from ._common import RulesOption, check_output, plural, rulebook_for
+from ._common import Commands, RulesOption, check_output, plural, rulebook_for
 
 if TYPE_CHECKING:
     from ..graph import BodyMatch, Link, ResponsibilityGraph
-    from ..model.lists import Body
+    from ..model.lists import Body, Matter, Rulebook
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
@@ -54,6 +54,10 @@ class ExportFormat(str, Enum):
     graphml = "graphml"
 
 
+commands = Commands()
+"""This module's commands, added to the app by :func:`register`."""
+
+
 def _graph(rules: Path | None) -> ResponsibilityGraph:
     from ..graph import ResponsibilityGraph
 
@@ -75,7 +79,7 @@ def _note_match(match: BodyMatch) -> None:
         )
 
 
-def _console():
+def _console() -> Any:
     from rich.console import Console
 
     return Console(soft_wrap=False)
@@ -99,252 +103,255 @@ def _esc(text: str) -> str:
     return escape(text)
 
 
+graph_app = typer.Typer(
+    help="The matter ↔ body responsibility graph: export, draw, workload, shared matters.",
+    no_args_is_help=True,
+)
+
+
+@commands.command()
+def who(
+    name: Annotated[
+        str, typer.Argument(help="Body name: canonical (县应急管理局), alias, or close spelling.")
+    ],
+    relation: Annotated[
+        Optional[RelationChoice],  # noqa: UP045
+        typer.Option("--relation", "-r", help="Only this relation."),
+    ] = None,
+    clauses: Annotated[
+        bool, typer.Option("--clauses", "-c", help="Show the body's own clauses for each matter.")
+    ] = False,
+    as_json: JsonOption = False,
+    rules: RulesOption = None,
+) -> None:
+    """The matters a body is answerable for, grouped by relation (acts, leads, cooperates, receives …).
+
+    A township role (综合行政执法队) lists the basic matters its office acts on; a sub-unit
+    (县交通警察大队) the links of its parent that name it.
+    """
+    from ..graph import Relation
+
+    rg = _graph(rules)
+    match = rg.resolve_body(name)
+    _note_match(match)
+    links = rg.matters_of(match.body, relation.value if relation else None)
+    if as_json:
+        _dump(
+            {
+                "query": name,
+                "body": {
+                    "id": match.body.id,
+                    "name": match.body.name,
+                    "kind": match.body.kind.value,
+                    "parent": match.body.parent,
+                },
+                "resolved_by": match.how,
+                "score": match.score,
+                "counts": {r.value: sum(1 for lk in links if lk.relation is r) for r in Relation},
+                "links": [lk.to_dict() for lk in links],
+            }
+        )
+        return
+    _who_tables(rg, match.body.name, match.body.kind.value, links, clauses)
+
+
+@commands.command()
+def matter(
+    matter_id: Annotated[str, typer.Argument(help="Matter id: B96, C40, R50 (or xiaojingzhuang:C40).")],
+    as_json: JsonOption = False,
+    rules: RulesOption = None,
+) -> None:
+    """The full record of one matter: every body's relation and clauses, the township's, the basis.
+
+    A matter's exact title (事项名称) is accepted too; anything else unknown is an error that
+    suggests matters by id or by title.
+    """
+    rg = _graph(rules)
+    matter_id = _matter_id(rg, matter_id)
+    rb, m = rg.matter(matter_id)
+    links = rg.bodies_of(matter_id)
+    if as_json:
+        _dump(
+            {
+                "jurisdiction": rb.jurisdiction.key,
+                "basis": rb.basis(m),
+                "rulebook_hash": rb.hash,
+                "matter": m.model_dump(mode="json"),
+                "links": [lk.to_dict() for lk in links],
+            }
+        )
+        return
+    _matter_record(rb, m, links)
+
+
+@graph_app.command("export")
+def export(
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="json: node-link JSON; graphml: GraphML.")
+    ] = ExportFormat.json,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--output", "-o", help="File to write; default stdout."),
+    ] = None,
+    rules: RulesOption = None,
+) -> None:
+    """Export the whole graph: matters (bipartite=0), bodies (bipartite=1), links (relation, clauses)."""
+    if output is not None:
+        check_output(output, option="--output")
+    rg = _graph(rules)
+    if fmt is ExportFormat.json:
+        text = json.dumps(rg.node_link(), ensure_ascii=False, indent=1)
+        if output is None:
+            typer.echo(text)
+        else:
+            output.write_text(text + "\n", encoding="utf-8")
+    elif output is None:
+        rg.write_graphml(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        rg.write_graphml(output)
+    if output is not None:
+        g = rg.graph
+        matters = sum(1 for _, a in g.nodes(data=True) if a.get("bipartite") == 0)
+        _err(
+            f"wrote {output} ({plural(matters, 'matter')}, "
+            f"{plural(g.number_of_nodes() - matters, 'body', 'bodies')}, "
+            f"{plural(g.number_of_edges(), 'link')})"
+        )
+
+
+@graph_app.command("draw")
+def draw(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Picture file: .svg, .png or .pdf.")],
+    body: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--body", "-b", help="Draw this body, its matters and their other bodies."),
+    ] = None,
+    matter_id: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--matter", "-m", help="Draw this matter and its bodies."),
+    ] = None,
+    relation: Annotated[
+        Optional[RelationChoice],  # noqa: UP045
+        typer.Option("--relation", "-r", help="With --body: only its matters of this relation."),
+    ] = None,
+    label_chars: Annotated[int, typer.Option(help="Longest label, in characters.", min=6)] = 20,
+    rules: RulesOption = None,
+) -> None:
+    """Draw one body's or one matter's neighbourhood: matters coloured by list, edges by relation."""
+    from ..graph import draw_neighbourhood
+
+    if (body is None) == (matter_id is None):
+        raise typer.BadParameter("give exactly one of --body or --matter")
+    if output.suffix.lower() not in {".svg", ".png", ".pdf"}:
+        raise typer.BadParameter(f"{output.name}: use a .svg, .png or .pdf file name", param_hint="--output")
+    check_output(output, option="--output")
+    rg = _graph(rules)
+    target = None
+    if body is not None:
+        match = rg.resolve_body(body)
+        _note_match(match)
+        target = match.body
+        _check_has_links(rg, target, relation.value if relation else None)
+    else:
+        assert matter_id is not None
+        matter_id = _matter_id(rg, matter_id)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        draw_neighbourhood(
+            rg,
+            output,
+            body=target,
+            matter=matter_id,
+            relation=relation.value if relation else None,
+            label_chars=label_chars,
+        )
+    for w in caught:
+        _err(f"warning: {w.message}")
+    _err(f"wrote {output}")
+
+
+@graph_app.command("workload")
+def workload(
+    as_json: JsonOption = False,
+    all_bodies: Annotated[bool, typer.Option("--all", help="Include bodies with no matters.")] = False,
+    rules: RulesOption = None,
+) -> None:
+    """How many matters each body acts on, leads (牵头 first), cooperates on, receives."""
+    from rich.table import Table
+
+    rows = [w for w in _graph(rules).workload() if all_bodies or w.total or w.reclaimed_from]
+    if as_json:
+        _dump([w.to_dict() for w in rows])
+        return
+    from rich import box
+
+    table = Table(title="Matters per body", box=box.SIMPLE_HEAD, padding=(0, 1))
+    table.add_column("body", overflow="fold")
+    table.add_column("kind", overflow="fold")
+    for col in ("acts", "leads", "牵头", "coop", "recv", "lost", "total"):
+        table.add_column(col, justify="right")
+    table.caption = (
+        "acts: basic matters (乡镇履职); leads: cooperative matters with duties (部门职责), "
+        "牵头 = listed first; coop: 乡镇配合; recv: reclaimed matters received (承接); "
+        "lost: reclaimed from the township"
+    )
+    for w in rows:
+        table.add_row(
+            w.body,
+            _KIND_LABELS.get(w.kind, w.kind),
+            *(str(v) for v in (w.acts, w.leads, w.lead_first, w.cooperates, w.receives, w.reclaimed_from)),
+            str(w.total),
+        )
+    _console().print(table)
+
+
+@graph_app.command("shared")
+def shared(
+    body_a: Annotated[str, typer.Argument(help="First body.")],
+    body_b: Annotated[str, typer.Argument(help="Second body.")],
+    as_json: JsonOption = False,
+    rules: RulesOption = None,
+) -> None:
+    """The matters two bodies are both linked to, with each one's relation."""
+    from rich.table import Table
+
+    rg = _graph(rules)
+    a, b = rg.resolve_body(body_a), rg.resolve_body(body_b)
+    _note_match(a)
+    _note_match(b)
+    pairs = rg.shared(a.body, b.body)
+    if as_json:
+        _dump(
+            [
+                {
+                    "matter": la.matter,
+                    "title": la.title,
+                    "list": la.list.value,
+                    a.body.name: la.to_dict(),
+                    b.body.name: lb.to_dict(),
+                }
+                for la, lb in pairs
+            ]
+        )
+        return
+    table = Table(title=f"{a.body.name} ∩ {b.body.name}: {plural(len(pairs), 'shared matter')}")
+    for col in ("matter", "title", a.body.name, b.body.name):
+        table.add_column(col)
+    for la, lb in pairs:
+        table.add_row(
+            la.matter,
+            _esc(la.title),
+            la.relation.value + (" (牵头)" if la.lead else ""),
+            lb.relation.value + (" (牵头)" if lb.lead else ""),
+        )
+    _console().print(table)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``who``, ``matter`` and the ``graph`` group to the app."""
-
-    @app.command()
-    def who(
-        name: Annotated[
-            str, typer.Argument(help="Body name: canonical (县应急管理局), alias, or close spelling.")
-        ],
-        relation: Annotated[
-            Optional[RelationChoice],  # noqa: UP045
-            typer.Option("--relation", "-r", help="Only this relation."),
-        ] = None,
-        clauses: Annotated[
-            bool, typer.Option("--clauses", "-c", help="Show the body's own clauses for each matter.")
-        ] = False,
-        as_json: JsonOption = False,
-        rules: RulesOption = None,
-    ) -> None:
-        """The matters a body is answerable for, grouped by relation (acts, leads, cooperates, receives …).
-
-        A township role (综合行政执法队) lists the basic matters its office acts on; a sub-unit
-        (县交通警察大队) the links of its parent that name it.
-        """
-        from ..graph import Relation
-
-        rg = _graph(rules)
-        match = rg.resolve_body(name)
-        _note_match(match)
-        links = rg.matters_of(match.body, relation.value if relation else None)
-        if as_json:
-            _dump(
-                {
-                    "query": name,
-                    "body": {
-                        "id": match.body.id,
-                        "name": match.body.name,
-                        "kind": match.body.kind.value,
-                        "parent": match.body.parent,
-                    },
-                    "resolved_by": match.how,
-                    "score": match.score,
-                    "counts": {r.value: sum(1 for lk in links if lk.relation is r) for r in Relation},
-                    "links": [lk.to_dict() for lk in links],
-                }
-            )
-            return
-        _who_tables(rg, match.body.name, match.body.kind.value, links, clauses)
-
-    @app.command()
-    def matter(
-        matter_id: Annotated[str, typer.Argument(help="Matter id: B96, C40, R50 (or xiaojingzhuang:C40).")],
-        as_json: JsonOption = False,
-        rules: RulesOption = None,
-    ) -> None:
-        """The full record of one matter: every body's relation and clauses, the township's, the basis.
-
-        A matter's exact title (事项名称) is accepted too; anything else unknown is an error that
-        suggests matters by id or by title.
-        """
-        rg = _graph(rules)
-        matter_id = _matter_id(rg, matter_id)
-        rb, m = rg.matter(matter_id)
-        links = rg.bodies_of(matter_id)
-        if as_json:
-            _dump(
-                {
-                    "jurisdiction": rb.jurisdiction.key,
-                    "basis": rb.basis(m),
-                    "rulebook_hash": rb.hash,
-                    "matter": m.model_dump(mode="json"),
-                    "links": [lk.to_dict() for lk in links],
-                }
-            )
-            return
-        _matter_record(rb, m, links)
-
-    graph_app = typer.Typer(
-        help="The matter ↔ body responsibility graph: export, draw, workload, shared matters.",
-        no_args_is_help=True,
-    )
+    commands.register(app)
     app.add_typer(graph_app, name="graph")
-
-    @graph_app.command("export")
-    def export(
-        fmt: Annotated[
-            ExportFormat, typer.Option("--format", "-f", help="json: node-link JSON; graphml: GraphML.")
-        ] = ExportFormat.json,
-        output: Annotated[
-            Optional[Path],  # noqa: UP045
-            typer.Option("--output", "-o", help="File to write; default stdout."),
-        ] = None,
-        rules: RulesOption = None,
-    ) -> None:
-        """Export the whole graph: matters (bipartite=0), bodies (bipartite=1), links (relation, clauses)."""
-        if output is not None:
-            check_output(output, option="--output")
-        rg = _graph(rules)
-        if fmt is ExportFormat.json:
-            text = json.dumps(rg.node_link(), ensure_ascii=False, indent=1)
-            if output is None:
-                typer.echo(text)
-            else:
-                output.write_text(text + "\n", encoding="utf-8")
-        elif output is None:
-            rg.write_graphml(sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        else:
-            rg.write_graphml(output)
-        if output is not None:
-            g = rg.graph
-            matters = sum(1 for _, a in g.nodes(data=True) if a.get("bipartite") == 0)
-            _err(
-                f"wrote {output} ({plural(matters, 'matter')}, "
-                f"{plural(g.number_of_nodes() - matters, 'body', 'bodies')}, "
-                f"{plural(g.number_of_edges(), 'link')})"
-            )
-
-    @graph_app.command("draw")
-    def draw(
-        output: Annotated[Path, typer.Option("--output", "-o", help="Picture file: .svg, .png or .pdf.")],
-        body: Annotated[
-            Optional[str],  # noqa: UP045
-            typer.Option("--body", "-b", help="Draw this body, its matters and their other bodies."),
-        ] = None,
-        matter_id: Annotated[
-            Optional[str],  # noqa: UP045
-            typer.Option("--matter", "-m", help="Draw this matter and its bodies."),
-        ] = None,
-        relation: Annotated[
-            Optional[RelationChoice],  # noqa: UP045
-            typer.Option("--relation", "-r", help="With --body: only its matters of this relation."),
-        ] = None,
-        label_chars: Annotated[int, typer.Option(help="Longest label, in characters.", min=6)] = 20,
-        rules: RulesOption = None,
-    ) -> None:
-        """Draw one body's or one matter's neighbourhood: matters coloured by list, edges by relation."""
-        from ..graph import draw_neighbourhood
-
-        if (body is None) == (matter_id is None):
-            raise typer.BadParameter("give exactly one of --body or --matter")
-        if output.suffix.lower() not in {".svg", ".png", ".pdf"}:
-            raise typer.BadParameter(
-                f"{output.name}: use a .svg, .png or .pdf file name", param_hint="--output"
-            )
-        check_output(output, option="--output")
-        rg = _graph(rules)
-        target = None
-        if body is not None:
-            match = rg.resolve_body(body)
-            _note_match(match)
-            target = match.body
-            _check_has_links(rg, target, relation.value if relation else None)
-        else:
-            assert matter_id is not None
-            matter_id = _matter_id(rg, matter_id)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            draw_neighbourhood(
-                rg,
-                output,
-                body=target,
-                matter=matter_id,
-                relation=relation.value if relation else None,
-                label_chars=label_chars,
-            )
-        for w in caught:
-            _err(f"warning: {w.message}")
-        _err(f"wrote {output}")
-
-    @graph_app.command("workload")
-    def workload(
-        as_json: JsonOption = False,
-        all_bodies: Annotated[bool, typer.Option("--all", help="Include bodies with no matters.")] = False,
-        rules: RulesOption = None,
-    ) -> None:
-        """How many matters each body acts on, leads (牵头 first), cooperates on, receives."""
-        from rich.table import Table
-
-        rows = [w for w in _graph(rules).workload() if all_bodies or w.total or w.reclaimed_from]
-        if as_json:
-            _dump([w.to_dict() for w in rows])
-            return
-        from rich import box
-
-        table = Table(title="Matters per body", box=box.SIMPLE_HEAD, padding=(0, 1))
-        table.add_column("body", overflow="fold")
-        table.add_column("kind", overflow="fold")
-        for col in ("acts", "leads", "牵头", "coop", "recv", "lost", "total"):
-            table.add_column(col, justify="right")
-        table.caption = (
-            "acts: basic matters (乡镇履职); leads: cooperative matters with duties (部门职责), "
-            "牵头 = listed first; coop: 乡镇配合; recv: reclaimed matters received (承接); "
-            "lost: reclaimed from the township"
-        )
-        for w in rows:
-            table.add_row(
-                w.body,
-                _KIND_LABELS.get(w.kind, w.kind),
-                *(
-                    str(v)
-                    for v in (w.acts, w.leads, w.lead_first, w.cooperates, w.receives, w.reclaimed_from)
-                ),
-                str(w.total),
-            )
-        _console().print(table)
-
-    @graph_app.command("shared")
-    def shared(
-        body_a: Annotated[str, typer.Argument(help="First body.")],
-        body_b: Annotated[str, typer.Argument(help="Second body.")],
-        as_json: JsonOption = False,
-        rules: RulesOption = None,
-    ) -> None:
-        """The matters two bodies are both linked to, with each one's relation."""
-        from rich.table import Table
-
-        rg = _graph(rules)
-        a, b = rg.resolve_body(body_a), rg.resolve_body(body_b)
-        _note_match(a)
-        _note_match(b)
-        pairs = rg.shared(a.body, b.body)
-        if as_json:
-            _dump(
-                [
-                    {
-                        "matter": la.matter,
-                        "title": la.title,
-                        "list": la.list.value,
-                        a.body.name: la.to_dict(),
-                        b.body.name: lb.to_dict(),
-                    }
-                    for la, lb in pairs
-                ]
-            )
-            return
-        table = Table(title=f"{a.body.name} ∩ {b.body.name}: {plural(len(pairs), 'shared matter')}")
-        for col in ("matter", "title", a.body.name, b.body.name):
-            table.add_column(col)
-        for la, lb in pairs:
-            table.add_row(
-                la.matter,
-                _esc(la.title),
-                la.relation.value + (" (牵头)" if la.lead else ""),
-                lb.relation.value + (" (牵头)" if lb.lead else ""),
-            )
-        _console().print(table)
 
 
 def _matter_id(rg: ResponsibilityGraph, value: str) -> str:
@@ -438,7 +445,7 @@ def _townships(rg: ResponsibilityGraph) -> str:
     return " / ".join(rb.jurisdiction.township for rb in rg.rulebooks)
 
 
-def _matter_record(rb, m, links: list[Link]) -> None:
+def _matter_record(rb: Rulebook, m: Matter, links: list[Link]) -> None:
     from rich.panel import Panel
     from rich.table import Table
 

@@ -29,7 +29,16 @@ import typer
 from typer.core import TyperCommand
 
 from ..errors import DutyrouteError, InputError
-from ._common import RulesOption, check_output, decode_text, open_output, plural, read_input, router_for
+from ._common import (
+    Commands,
+    RulesOption,
+    check_output,
+    decode_text,
+    open_output,
+    plural,
+    read_input,
+    router_for,
+)
 
 if TYPE_CHECKING:
     from ..model.decision import Decision
@@ -47,6 +56,9 @@ _STATUS_CN = {
 
 
 _FACT_SEPARATORS = re.compile(r"[,;、]")
+
+commands = Commands()
+"""This module's commands, added to the app by :func:`register`."""
 
 
 def _parse_facts(items: list[str] | None) -> dict[str, str]:
@@ -161,190 +173,190 @@ def print_decision(d: Decision, console: Any = None) -> None:
     console.print(f"[dim]rulebook {d.rulebook_hash}[/]")
 
 
+@commands.command(cls=_FactsHelp)
+def route(
+    text: Annotated[
+        str,
+        typer.Argument(
+            help="Incident description (Chinese), e.g. 地里有人烧秸秆; - reads it from standard input."
+        ),
+    ],
+    facts: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--facts",
+            help="Deciding facts NAME=VALUE, repeatable or comma-separated (， also works), "
+            "e.g. road_class=县道; the names and values are listed below.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Decision as JSON.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Most alternatives shown.")] = 5,
+    rules: RulesOption = None,
+) -> None:
+    """Route one incident: who acts, who cooperates, reclaimed or not, and the list item."""
+    if text == "-":
+        if sys.stdin.isatty():
+            typer.echo("reading the incident from standard input (end with Ctrl-D)", err=True)
+        text = decode_text(read_input(Path("-"), what="incident"), what="standard input")
+    d = router_for(rules).route(text, facts=_parse_facts(facts), limit=limit)
+    if as_json:
+        typer.echo(json.dumps(d.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        print_decision(d)
+
+
+@commands.command()
+def batch(
+    infile: Annotated[
+        Path,
+        typer.Argument(
+            help="JSONL input: one object per line with at least id and text (- reads standard input).",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("-o", "--out", help="JSONL output, one line per input line (- writes standard output)."),
+    ],
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Most alternatives per line.")] = 5,
+    encoding: Annotated[
+        str,
+        typer.Option(help="Text encoding of the input, e.g. gb18030 for files saved by Chinese Windows."),
+    ] = "utf-8",
+    rules: RulesOption = None,
+) -> None:
+    """Route a JSONL file of incidents (cases/README.md format), one output line per input line.
+
+    A line that cannot be routed gets {"id": …, "line": N, "status": "error", "error": …}
+    and is reported on stderr with its line number; the rest is still routed. Exit code 1
+    when any line was bad.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from ..tools.batch import dumps_line, read_jsonl, route_lines
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    check_output(out, option="-o")
+    name = "<stdin>" if str(infile) == "-" else str(infile)
+    lines = read_jsonl(read_input(infile, what="input file"), encoding=encoding, name=name)
+    router = router_for(rules)
+    counts = {"routed": 0, "needs_clarification": 0, "unmatched": 0, "error": 0}
+    from rich.markup import escape
+
+    with (
+        open_output(out, option="-o") as fh,
+        Progress(
+            TextColumn("[bold]routing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task("route", total=len(lines))
+        for outcome in route_lines(router, lines, limit=limit):
+            progress.advance(task)
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+            for w in outcome.warnings:
+                err.print(f"[yellow]{escape(name)}:{outcome.line}: warning: {escape(w)}[/]")
+            if outcome.error is not None:
+                err.print(f"[red]{escape(name)}:{outcome.line}: {escape(outcome.error)}[/]")
+            fh.write(dumps_line(outcome.record) + "\n")
+    dest = "standard output" if str(out) == "-" else str(out)
+    err.print(
+        f"{plural(len(lines), 'line')}: {counts['routed']} routed, "
+        f"{counts['needs_clarification']} needs_clarification, {counts['unmatched']} unmatched, "
+        f"{plural(counts['error'], 'error')} → {escape(dest)}"
+    )
+    if counts["error"]:
+        raise typer.Exit(1)
+
+
+@commands.command(name="eval")
+def eval_(
+    cases: Annotated[Path, typer.Argument(help="Labeled JSONL (format of cases/README.md).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics and misses as JSON.")] = False,
+    misses: Annotated[
+        bool, typer.Option("--misses/--no-misses", help="List the cases routed wrongly.")
+    ] = True,
+    encoding: Annotated[
+        str, typer.Option(help="Text encoding of the file, e.g. gb18030; default UTF-8.")
+    ] = "utf-8",
+    rules: RulesOption = None,
+) -> None:
+    """Score the router on a labeled file: route accuracy, clarify handling, out-of-scope, cooperating.
+
+    Labels must name the rulebook's matter ids and canonical body names; any other is an
+    error naming its line, with "did you mean".
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..tools.evaluate import check_cases, evaluate, read_cases
+
+    labeled = read_cases(cases, encoding=encoding)
+    router = router_for(rules)
+    problems = check_cases(labeled, router.rulebook, path=cases)
+    if problems:
+        for p in problems:
+            typer.echo(f"dutyroute: error: {p}", err=True)
+        raise InputError(
+            f"{cases}: {plural(len(problems), 'label')} cannot be scored against the rulebook "
+            f"{router.rulebook.hash}; fix them (see above) and run eval again"
+        )
+    report = evaluate(labeled, [router.route(c.text) for c in labeled])
+    m = report.metrics
+    if as_json:
+        payload = {
+            "metrics": m,
+            "misses": [
+                {
+                    "id": r.case.id,
+                    "text": r.case.text,
+                    "expected": list(r.case.accept),
+                    "got": r.decision.to_batch(),
+                }
+                for r in report.misses
+            ],
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    t = Table(title=f"dutyroute eval {cases.name}")
+    t.add_column("metric")
+    t.add_column("value", justify="right")
+
+    def frac(p: tuple[int, int]) -> str:
+        return f"{p[0]}/{p[1]} = {p[0] / p[1]:.3f}" if p[1] else "0/0"
+
+    t.add_row("route accuracy (all cases)", frac(m["routes_right"]))
+    t.add_row("in-scope routes right", frac(m["in_scope_right"]))
+    t.add_row("clarify cases handled (asked or an accepted route)", frac(m["clarify_cases_right"]))
+    t.add_row("  of which asked", frac(m["asked_on_clarify_cases"]))
+    t.add_row("out-of-scope recognised (unmatched)", frac(m["out_of_scope_recognised"]))
+    t.add_row("in-scope wrongly unmatched", str(m["wrongly_unmatched"]))
+    t.add_row("cooperating right (on right routes)", frac(m["cooperating_right"]))
+    console.print(t)
+    if misses and report.misses:
+        mt = Table(title="misses")
+        for col in ("id", "text", "expected", "got"):
+            mt.add_column(col, overflow="fold")
+        for r in report.misses:
+            exp = (
+                " / ".join(f"{a['matter']}:{'、'.join(a.get('acting') or [])}" for a in r.case.accept)
+                or "unmatched"
+            )
+            d = r.decision
+            got = f"{d.status} {d.matter or ''}:{'、'.join(d.acting)}"
+            if d.clarify is not None:
+                got += " ? " + d.clarify.fact + " [" + ", ".join(o.matter for o in d.clarify.options) + "]"
+            mt.add_row(r.case.id, r.case.text[:60], exp, got)
+        console.print(mt)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``route``, ``batch`` and ``eval`` to the app."""
-
-    @app.command(cls=_FactsHelp)
-    def route(
-        text: Annotated[
-            str,
-            typer.Argument(
-                help="Incident description (Chinese), e.g. 地里有人烧秸秆; - reads it from standard input."
-            ),
-        ],
-        facts: Annotated[
-            Optional[list[str]],  # noqa: UP045
-            typer.Option(
-                "--facts",
-                help="Deciding facts NAME=VALUE, repeatable or comma-separated (， also works), "
-                "e.g. road_class=县道; the names and values are listed below.",
-            ),
-        ] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the Decision as JSON.")] = False,
-        limit: Annotated[int, typer.Option("--limit", min=0, help="Most alternatives shown.")] = 5,
-        rules: RulesOption = None,
-    ) -> None:
-        """Route one incident: who acts, who cooperates, reclaimed or not, and the list item."""
-        if text == "-":
-            if sys.stdin.isatty():
-                typer.echo("reading the incident from standard input (end with Ctrl-D)", err=True)
-            text = decode_text(read_input(Path("-"), what="incident"), what="standard input")
-        d = router_for(rules).route(text, facts=_parse_facts(facts), limit=limit)
-        if as_json:
-            typer.echo(json.dumps(d.model_dump(mode="json"), ensure_ascii=False, indent=2))
-        else:
-            print_decision(d)
-
-    @app.command()
-    def batch(
-        infile: Annotated[
-            Path,
-            typer.Argument(
-                help="JSONL input: one object per line with at least id and text (- reads standard input).",
-                show_default=False,
-            ),
-        ],
-        out: Annotated[
-            Path,
-            typer.Option(
-                "-o", "--out", help="JSONL output, one line per input line (- writes standard output)."
-            ),
-        ],
-        limit: Annotated[int, typer.Option("--limit", min=0, help="Most alternatives per line.")] = 5,
-        encoding: Annotated[
-            str,
-            typer.Option(help="Text encoding of the input, e.g. gb18030 for files saved by Chinese Windows."),
-        ] = "utf-8",
-        rules: RulesOption = None,
-    ) -> None:
-        """Route a JSONL file of incidents (cases/README.md format), one output line per input line.
-
-        A line that cannot be routed gets {"id": …, "line": N, "status": "error", "error": …}
-        and is reported on stderr with its line number; the rest is still routed. Exit code 1
-        when any line was bad.
-        """
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        from ..tools.batch import dumps_line, read_jsonl, route_lines
-
-        err = Console(stderr=True, highlight=False, soft_wrap=True)
-        check_output(out, option="-o")
-        name = "<stdin>" if str(infile) == "-" else str(infile)
-        lines = read_jsonl(read_input(infile, what="input file"), encoding=encoding, name=name)
-        router = router_for(rules)
-        counts = {"routed": 0, "needs_clarification": 0, "unmatched": 0, "error": 0}
-        from rich.markup import escape
-
-        with (
-            open_output(out, option="-o") as fh,
-            Progress(
-                TextColumn("[bold]routing"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-                disable=not err.is_terminal,
-            ) as progress,
-        ):
-            task = progress.add_task("route", total=len(lines))
-            for outcome in route_lines(router, lines, limit=limit):
-                progress.advance(task)
-                counts[outcome.status] = counts.get(outcome.status, 0) + 1
-                for w in outcome.warnings:
-                    err.print(f"[yellow]{escape(name)}:{outcome.line}: warning: {escape(w)}[/]")
-                if outcome.error is not None:
-                    err.print(f"[red]{escape(name)}:{outcome.line}: {escape(outcome.error)}[/]")
-                fh.write(dumps_line(outcome.record) + "\n")
-        dest = "standard output" if str(out) == "-" else str(out)
-        err.print(
-            f"{plural(len(lines), 'line')}: {counts['routed']} routed, "
-            f"{counts['needs_clarification']} needs_clarification, {counts['unmatched']} unmatched, "
-            f"{plural(counts['error'], 'error')} → {escape(dest)}"
-        )
-        if counts["error"]:
-            raise typer.Exit(1)
-
-    @app.command(name="eval")
-    def eval_(
-        cases: Annotated[Path, typer.Argument(help="Labeled JSONL (format of cases/README.md).")],
-        as_json: Annotated[bool, typer.Option("--json", help="Print metrics and misses as JSON.")] = False,
-        misses: Annotated[
-            bool, typer.Option("--misses/--no-misses", help="List the cases routed wrongly.")
-        ] = True,
-        encoding: Annotated[
-            str, typer.Option(help="Text encoding of the file, e.g. gb18030; default UTF-8.")
-        ] = "utf-8",
-        rules: RulesOption = None,
-    ) -> None:
-        """Score the router on a labeled file: route accuracy, clarify handling, out-of-scope, cooperating.
-
-        Labels must name the rulebook's matter ids and canonical body names; any other is an
-        error naming its line, with "did you mean".
-        """
-        from rich.console import Console
-        from rich.table import Table
-
-        from ..tools.evaluate import check_cases, evaluate, read_cases
-
-        labeled = read_cases(cases, encoding=encoding)
-        router = router_for(rules)
-        problems = check_cases(labeled, router.rulebook, path=cases)
-        if problems:
-            for p in problems:
-                typer.echo(f"dutyroute: error: {p}", err=True)
-            raise InputError(
-                f"{cases}: {plural(len(problems), 'label')} cannot be scored against the rulebook "
-                f"{router.rulebook.hash}; fix them (see above) and run eval again"
-            )
-        report = evaluate(labeled, [router.route(c.text) for c in labeled])
-        m = report.metrics
-        if as_json:
-            payload = {
-                "metrics": m,
-                "misses": [
-                    {
-                        "id": r.case.id,
-                        "text": r.case.text,
-                        "expected": list(r.case.accept),
-                        "got": r.decision.to_batch(),
-                    }
-                    for r in report.misses
-                ],
-            }
-            typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-            return
-        console = Console()
-        t = Table(title=f"dutyroute eval {cases.name}")
-        t.add_column("metric")
-        t.add_column("value", justify="right")
-
-        def frac(p: tuple[int, int]) -> str:
-            return f"{p[0]}/{p[1]} = {p[0] / p[1]:.3f}" if p[1] else "0/0"
-
-        t.add_row("route accuracy (all cases)", frac(m["routes_right"]))
-        t.add_row("in-scope routes right", frac(m["in_scope_right"]))
-        t.add_row("clarify cases handled (asked or an accepted route)", frac(m["clarify_cases_right"]))
-        t.add_row("  of which asked", frac(m["asked_on_clarify_cases"]))
-        t.add_row("out-of-scope recognised (unmatched)", frac(m["out_of_scope_recognised"]))
-        t.add_row("in-scope wrongly unmatched", str(m["wrongly_unmatched"]))
-        t.add_row("cooperating right (on right routes)", frac(m["cooperating_right"]))
-        console.print(t)
-        if misses and report.misses:
-            mt = Table(title="misses")
-            for col in ("id", "text", "expected", "got"):
-                mt.add_column(col, overflow="fold")
-            for r in report.misses:
-                exp = (
-                    " / ".join(f"{a['matter']}:{'、'.join(a.get('acting') or [])}" for a in r.case.accept)
-                    or "unmatched"
-                )
-                d = r.decision
-                got = f"{d.status} {d.matter or ''}:{'、'.join(d.acting)}"
-                if d.clarify is not None:
-                    got += (
-                        " ? " + d.clarify.fact + " [" + ", ".join(o.matter for o in d.clarify.options) + "]"
-                    )
-                mt.add_row(r.case.id, r.case.text[:60], exp, got)
-            console.print(mt)
+    commands.register(app)

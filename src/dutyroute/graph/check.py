@@ -41,10 +41,28 @@ def check_graph(g: nx.DiGraph, rulebooks: Sequence[Rulebook] = ()) -> list[Viola
         Violations sorted by jurisdiction, matter order, code; empty when the lists are sound.
         Nothing is printed and nothing raised.
     """
-    out: list[Violation] = []
     side = nx.get_node_attributes(g, "bipartite")
+    out = _bipartite(g, side)
+    for node, attrs in g.nodes(data=True):
+        if attrs.get("bipartite") == 0:
+            out.extend(_matter_violations(g, side, node, attrs))
+    for rb in rulebooks:
+        out.extend(_check_names(rb))
+    order = {n: i for i, n in enumerate(g.nodes)}
+    mnode = {
+        (a.get("jurisdiction"), a.get("id")): n for n, a in g.nodes(data=True) if a.get("bipartite") == 0
+    }
 
-    # bipartite: every node has a side, every edge crosses sides
+    def key(v: Violation) -> tuple[str, int, str, str]:
+        n = mnode.get((v.jurisdiction, v.matter))
+        return (v.jurisdiction or "", order.get(n, -1) if n else -1, v.code, v.body or "")
+
+    return sorted(out, key=key)
+
+
+def _bipartite(g: nx.DiGraph, side: dict[Any, Any]) -> list[Violation]:
+    """Every node has a side, every edge crosses sides."""
+    out: list[Violation] = []
     for node in g.nodes:
         if side.get(node) not in (0, 1):
             out.append(Violation("not-bipartite", "error", f"node {node!r} is neither a matter nor a body"))
@@ -62,132 +80,124 @@ def check_graph(g: nx.DiGraph, rulebooks: Sequence[Rulebook] = ()) -> list[Viola
             )
     if not out and g.number_of_nodes() and not nx.is_bipartite(g):  # pragma: no cover - belt and braces
         out.append(Violation("not-bipartite", "error", "the graph is not bipartite"))
+    return out
 
-    for node, attrs in g.nodes(data=True):
-        if attrs.get("bipartite") != 0:
+
+def _matter_violations(
+    g: nx.DiGraph, side: dict[Any, Any], node: str, attrs: dict[str, Any]
+) -> list[Violation]:
+    """One matter's edges: known bodies, allowed relations, someone acts, and its list's own rules."""
+    ref = _matter_ref(g, node)
+    mid = ref["matter"]
+    try:
+        lst = ListKind(attrs.get("list"))
+    except ValueError:
+        return [Violation("not-bipartite", "error", f"matter node {node!r} has no list", **ref)]
+    out: list[Violation] = []
+    by_rel: dict[Relation, list[str]] = defaultdict(list)
+    for body in g.predecessors(node):
+        if side.get(body) != 1:
             continue
-        ref = _matter_ref(g, node)
-        mid = ref["matter"]
-        try:
-            lst = ListKind(attrs.get("list"))
-        except ValueError:
-            out.append(Violation("not-bipartite", "error", f"matter node {node!r} has no list", **ref))
-            continue
-        by_rel: dict[Relation, list[str]] = defaultdict(list)
-        for body in g.predecessors(node):
-            if side.get(body) != 1:
-                continue
-            battrs = g.nodes[body]
-            rel = Relation(g.edges[body, node]["relation"])
-            by_rel[rel].append(body)
-            name = battrs.get("name", body)
-            if not battrs.get("known", False):
-                sugg = tuple(battrs.get("suggestions", ()))
-                out.append(
-                    Violation(
-                        "unknown-body",
-                        "error",
-                        f"{mid} {attrs.get('title', '')}: {rel.value} edge from unknown body {name!r} "
-                        "(add it, or an alias, to rules/bodies.yaml)",
-                        body=name,
-                        suggestions=sugg,
-                        **ref,
-                    )
-                )
-            if rel not in ALLOWED_RELATIONS[lst]:
-                out.append(
-                    Violation(
-                        "relation-not-allowed",
-                        "error",
-                        f"{mid}: a {lst.value} matter cannot have a {rel.value} edge (from {name})",
-                        body=name,
-                        **ref,
-                    )
-                )
-        acting = [b for r in ACTING_RELATIONS for b in by_rel.get(r, [])]
-        if not acting:
+        battrs = g.nodes[body]
+        rel = Relation(g.edges[body, node]["relation"])
+        by_rel[rel].append(body)
+        name = battrs.get("name", body)
+        if not battrs.get("known", False):
             out.append(
                 Violation(
-                    "orphan-matter",
+                    "unknown-body",
                     "error",
-                    f"{mid} {attrs.get('title', '')}: no body acts on it (no acts, leads or receives edge)",
+                    f"{mid} {attrs.get('title', '')}: {rel.value} edge from unknown body {name!r} "
+                    "(add it, or an alias, to rules/bodies.yaml)",
+                    body=name,
+                    suggestions=tuple(battrs.get("suggestions", ())),
                     **ref,
                 )
             )
-        elif all(g.nodes[b].get("kind") == BodyKind.placeholder.value for b in acting):
-            out.append(
-                Violation(
-                    "placeholder-only",
-                    "warning",
-                    f"{mid}: only placeholder bodies act on it "
-                    f"({', '.join(g.nodes[b]['name'] for b in acting)}); name a real body",
-                    **ref,
-                )
+        if rel not in ALLOWED_RELATIONS[lst]:
+            msg = f"{mid}: a {lst.value} matter cannot have a {rel.value} edge (from {name})"
+            out.append(Violation("relation-not-allowed", "error", msg, body=name, **ref))
+    acting = [b for r in ACTING_RELATIONS for b in by_rel.get(r, [])]
+    if not acting:
+        msg = f"{mid} {attrs.get('title', '')}: no body acts on it (no acts, leads or receives edge)"
+        out.append(Violation("orphan-matter", "error", msg, **ref))
+    elif all(g.nodes[b].get("kind") == BodyKind.placeholder.value for b in acting):
+        names = ", ".join(g.nodes[b]["name"] for b in acting)
+        msg = f"{mid}: only placeholder bodies act on it ({names}); name a real body"
+        out.append(Violation("placeholder-only", "warning", msg, **ref))
+    if lst is ListKind.cooperative:
+        out.extend(_cooperative(g, by_rel, mid, attrs, ref))
+    if lst is ListKind.reclaimed:
+        out.extend(_reclaimed(g, by_rel, acting, mid, attrs, ref))
+    return out
+
+
+def _cooperative(
+    g: nx.DiGraph, by_rel: dict[Relation, list[str]], mid: str, attrs: dict[str, Any], ref: dict[str, Any]
+) -> list[Violation]:
+    """A cooperative matter has ≥ 1 county department and exactly the township cooperating."""
+    out: list[Violation] = []
+    if not by_rel.get(Relation.leads):
+        out.append(
+            Violation(
+                "cooperative-without-lead",
+                "error",
+                f"{mid} {attrs.get('title', '')}: cooperative matter with no county department "
+                "(对应上级部门 empty)",
+                **ref,
             )
-        townships = {b for b in acting + by_rel.get(Relation.cooperates, []) if _is_township(g, b)}
-        if lst is ListKind.cooperative:
-            if not by_rel.get(Relation.leads):
-                out.append(
-                    Violation(
-                        "cooperative-without-lead",
-                        "error",
-                        f"{mid} {attrs.get('title', '')}: cooperative matter with no county department "
-                        "(对应上级部门 empty)",
-                        **ref,
-                    )
-                )
-            coop = by_rel.get(Relation.cooperates, [])
-            if len(coop) != 1 or not _is_township(g, coop[0]):
-                who = ", ".join(g.nodes[b].get("name", b) for b in coop) or "nobody"
-                out.append(
-                    Violation(
-                        "cooperative-township",
-                        "error",
-                        f"{mid} {attrs.get('title', '')}: cooperating bodies must be exactly the township, "
-                        f"found {who} (乡镇配合职责 missing?)",
-                        body=None if not coop else g.nodes[coop[0]].get("name"),
-                        **ref,
-                    )
-                )
-        if lst is ListKind.reclaimed:
-            for b in sorted(townships - set(by_rel.get(Relation.cooperates, []))):
-                out.append(
-                    Violation(
-                        "reclaimed-township-acts",
-                        "error",
-                        f"{mid}: reclaimed matter, but the township {g.nodes[b]['name']} acts on it",
-                        body=g.nodes[b]["name"],
-                        **ref,
-                    )
-                )
-            if not by_rel.get(Relation.receives):
-                out.append(
-                    Violation(
-                        "reclaimed-without-receiver",
-                        "error",
-                        f"{mid} {attrs.get('title', '')}: reclaimed matter with no receiving department "
-                        "(承接部门)",
-                        **ref,
-                    )
-                )
+        )
+    coop = by_rel.get(Relation.cooperates, [])
+    if len(coop) != 1 or not _is_township(g, coop[0]):
+        who = ", ".join(g.nodes[b].get("name", b) for b in coop) or "nobody"
+        out.append(
+            Violation(
+                "cooperative-township",
+                "error",
+                f"{mid} {attrs.get('title', '')}: cooperating bodies must be exactly the township, "
+                f"found {who} (乡镇配合职责 missing?)",
+                body=None if not coop else g.nodes[coop[0]].get("name"),
+                **ref,
+            )
+        )
+    return out
 
-    for rb in rulebooks:
-        out.extend(_check_names(rb))
 
-    order = {n: i for i, n in enumerate(g.nodes)}
-    mnode = {
-        (a.get("jurisdiction"), a.get("id")): n for n, a in g.nodes(data=True) if a.get("bipartite") == 0
-    }
-
-    def key(v: Violation) -> tuple:
-        n = mnode.get((v.jurisdiction, v.matter))
-        return (v.jurisdiction or "", order.get(n, -1) if n else -1, v.code, v.body or "")
-
-    return sorted(out, key=key)
+def _reclaimed(
+    g: nx.DiGraph,
+    by_rel: dict[Relation, list[str]],
+    acting: list[str],
+    mid: str,
+    attrs: dict[str, Any],
+    ref: dict[str, Any],
+) -> list[Violation]:
+    """A reclaimed matter never has the township acting and has ≥ 1 receiving department."""
+    out: list[Violation] = []
+    townships = {b for b in acting + by_rel.get(Relation.cooperates, []) if _is_township(g, b)}
+    for b in sorted(townships - set(by_rel.get(Relation.cooperates, []))):
+        out.append(
+            Violation(
+                "reclaimed-township-acts",
+                "error",
+                f"{mid}: reclaimed matter, but the township {g.nodes[b]['name']} acts on it",
+                body=g.nodes[b]["name"],
+                **ref,
+            )
+        )
+    if not by_rel.get(Relation.receives):
+        out.append(
+            Violation(
+                "reclaimed-without-receiver",
+                "error",
+                f"{mid} {attrs.get('title', '')}: reclaimed matter with no receiving department (承接部门)",
+                **ref,
+            )
+        )
+    return out
 
 
 def _is_township(g: nx.DiGraph, node: str) -> bool:
-    return g.nodes[node].get("kind") == BodyKind.township.value
+    return bool(g.nodes[node].get("kind") == BodyKind.township.value)
 
 
 def _check_names(rb: Rulebook) -> Iterator[Violation]:

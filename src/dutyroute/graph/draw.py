@@ -138,7 +138,7 @@ def draw_neighbourhood(
     old_level = fm_logger.level
     fm_logger.setLevel(logging.ERROR)  # the family list names fonts a machine may lack: not news
     try:
-        with warnings.catch_warnings(), plt.rc_context(rc):  # type: ignore[arg-type]  # rc keys as literals
+        with warnings.catch_warnings(), plt.rc_context(rc):
             warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")  # warned once above
             fig = pic.figure(plt, title)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +169,9 @@ class _Picture:
     ROW_H, GAP, MARGIN = 0.36, 1.6, 0.35  # row pitch, column gap, page margin (inches)
     LEGEND_COLS, TITLE_H = 3, 0.85
 
-    def __init__(self, sub: nx.DiGraph, matter_focus: bool, focus_body: Body | None, label_chars: int) -> None:
+    def __init__(
+        self, sub: nx.DiGraph, matter_focus: bool, focus_body: Body | None, label_chars: int
+    ) -> None:
         self.sub = sub
         self.focus: str = sub.graph["focus"]
         self.matter_focus = matter_focus
@@ -185,20 +187,20 @@ class _Picture:
         for n, d in nx.get_node_attributes(sub, "layer").items():
             rows[d].append(n)
 
-        def matter_key(n: str) -> tuple:
+        def matter_key(n: str) -> tuple[Any, ...]:
             a = sub.nodes[n]
             rel = _REL_ORDER[Relation(sub.edges[focus, n]["relation"])] if sub.has_edge(focus, n) else 99
             return (rel, _LIST_ORDER[ListKind(a["list"])], a["seq"])
 
-        def body_rank(n: str) -> tuple:
+        def body_rank(n: str) -> tuple[Any, ...]:
             a = sub.nodes[n]
             return (1 if a.get("kind") == BodyKind.township.value else 0, a["name"])
 
-        def lead_first(n: str) -> tuple:  # bodies of a matter: lead, then list order, township last
+        def lead_first(n: str) -> tuple[Any, ...]:  # bodies of a matter: lead, then list order, township last
             e = sub.edges[n, focus]
             return (not e["lead"], _REL_ORDER[Relation(e["relation"])])  # sort is stable: list order
 
-        def barycentre(n: str, index: dict[str, int]) -> tuple:  # mean row of a body's matters
+        def barycentre(n: str, index: dict[str, int]) -> tuple[Any, ...]:  # mean row of a body's matters
             ms = [index[m] for m in sub.successors(n) if m in index]
             return (sum(ms) / len(ms) if ms else 0.0, body_rank(n))
 
@@ -261,7 +263,9 @@ class _Picture:
             if r in rels_present
         ]
         if any(e["lead"] for _, _, e in sub.edges(data=True)):
-            handles.append(Line2D([], [], color=RELATION_COLOURS[Relation.leads], lw=3.2, label="牵头（首列部门）"))
+            handles.append(
+                Line2D([], [], color=RELATION_COLOURS[Relation.leads], lw=3.2, label="牵头（首列部门）")
+            )
         return handles
 
     # -- the figure ------------------------------------------------------------------------------
@@ -316,7 +320,9 @@ class _Picture:
         pad = 2 * self.BOX_PAD * self.FONT_PT / 72  # a box is this much wider than its text
         box_w: dict[str, float] = {}
         for n in self.ordered:
-            t = fig.text(0, 0, self.label(n), fontsize=self.FONT_PT, weight="bold" if n == self.focus else "normal")
+            t = fig.text(
+                0, 0, self.label(n), fontsize=self.FONT_PT, weight="bold" if n == self.focus else "normal"
+            )
             box_w[n] = t.get_window_extent(renderer).width / fig.dpi + pad
             t.remove()
         t = fig.text(0, 0, title, fontsize=12, weight="bold")
@@ -324,7 +330,9 @@ class _Picture:
         t.remove()
         return box_w, title_w
 
-    def _edges(self, ax: Any, centre: dict[str, tuple[float, float]], box_w: dict[str, float], own: bool) -> None:
+    def _edges(
+        self, ax: Any, centre: dict[str, tuple[float, float]], box_w: dict[str, float], own: bool
+    ) -> None:
         """Edges from the facing sides of the two boxes (networkx draws them); the focus's own links
         on top and strong, the links of the other bodies (radius 2) faint."""
         anchors = nx.DiGraph()

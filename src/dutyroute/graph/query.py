@@ -156,7 +156,7 @@ class ResponsibilityGraph:
             known=bool(b.get("known", False)),
         )
 
-    def _matter_key(self, node: str) -> tuple:
+    def _matter_key(self, node: str) -> tuple[Any, ...]:
         a = self.graph.nodes[node]
         return (a["jurisdiction"], _LIST_ORDER[ListKind(a["list"])], a["seq"])
 
@@ -339,7 +339,8 @@ class ResponsibilityGraph:
         Tuples become lists; ``graph`` carries ``jurisdictions`` and rulebook ``hashes``.
         """
         g = _exportable(self.graph, self.rulebooks, json_lists=False)
-        return nx.node_link_data(g, edges="edges")
+        data: dict[str, Any] = nx.node_link_data(g, edges="edges")
+        return data
 
     def write_graphml(self, path: str | Path | BinaryIO) -> None:
         """Write the graph as GraphML to a file name or a binary file object.

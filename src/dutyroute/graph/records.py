@@ -11,8 +11,6 @@ from ..model.lists import Body, ListKind
 UNKNOWN_KIND = "unknown"
 
 
-
-
 @dataclass(frozen=True)
 class Link:
     """One edge of the graph: a body's relation to a matter, with the clauses that ground it.

@@ -368,132 +368,126 @@ def parse_lists(
             numbered out of order; titles naming different townships.
         UnknownBodyError: a department or receiver name that ``registry`` does not know.
     """
-    spath = str(path)
-    p = _Parser(registry, spath)
-    sections: dict[ListKind, _Section] = {}
-    section: _Section | None = None
-    matters: list[Matter] = []
-    place: tuple[str, int] | None = None
+    reader = _Reader(registry, str(path))
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
         if "\t" not in line:
-            title = line.strip()
-            found = _title_kind(title)
-            if found is None:
-                if title.endswith("清单"):
-                    raise ListFormatError(
-                        f"unknown list title {title!r}; expected a title ending in "
-                        + " / ".join(LIST_LABELS[k] for k in ListKind),
-                        path=spath,
-                        line=number,
-                    )
-                expected = (
-                    f"a row of {len(section.columns)} tab-separated cells "
-                    f"({'、'.join(COLUMNS[k][0] for k in section.columns)})"
-                    if section and section.columns
-                    else "a list title ending in 清单 or a header row"
-                )
-                raise ListFormatError(
-                    f"cannot read line {title[:40]!r}: expected {expected} (a row cut in two?)",
-                    path=spath,
-                    line=number,
-                )
-            kind, prefix = found
-            if kind in sections:
-                raise ListFormatError(
-                    f"{kind.label} appears twice (first at line {sections[kind].line})",
-                    path=spath,
-                    line=number,
-                )
-            if not prefix:
-                pass  # a section heading without a place ("二、配合履职事项清单")
-            elif place is None:
-                place = (prefix, number)
-            elif prefix != place[0]:
-                raise ListFormatError(
-                    f"title names {prefix!r} but the title at line {place[1]} names {place[0]!r}; "
-                    "one file holds one township's lists",
-                    path=spath,
-                    line=number,
-                )
-            section = sections[kind] = _Section(kind, title, number)
+            reader.title(number, line.strip())
             continue
         cells = line.split("\t")
-        if section is None:
+        if reader.section is None:
             raise ListFormatError(
                 "a table row before any list title; expected a title such as "
                 f"'…{LIST_LABELS[ListKind.basic]}' first",
-                path=spath,
+                path=reader.path,
                 line=number,
             )
         if cells[0].strip() == "序号":
-            keys = _parse_header(cells, section, path=spath, line=number)
-            if section.columns is not None and keys != section.columns:
-                raise ListFormatError(
-                    f"header differs from the first header of {section.title} (line {section.line}): "
-                    f"{'、'.join(c.strip() for c in cells)}",
-                    path=spath,
-                    line=number,
+            reader.header(number, cells)
+        else:
+            reader.row(number, cells)
+    return reader.finish(township)
+
+
+class _Reader:
+    """The state of one pass of :func:`parse_lists` over a list text: the sections seen, the
+    current one, the matters read, and the place the titles name."""
+
+    def __init__(self, registry: BodyRegistry, path: str) -> None:
+        self.registry = registry
+        self.path = path
+        self.p = _Parser(registry, path)
+        self.sections: dict[ListKind, _Section] = {}
+        self.section: _Section | None = None
+        self.matters: list[Matter] = []
+        self.place: tuple[str, int] | None = None
+
+    def fail(self, reason: str, line: int | None) -> ListFormatError:
+        return ListFormatError(reason, path=self.path, line=line)
+
+    def title(self, number: int, title: str) -> None:
+        """A line without tabs: a list title (``大同市左云县小京庄乡基本履职事项清单``)."""
+        found = _title_kind(title)
+        section = self.section
+        if found is None:
+            if title.endswith("清单"):
+                raise self.fail(
+                    f"unknown list title {title!r}; expected a title ending in "
+                    + " / ".join(LIST_LABELS[k] for k in ListKind),
+                    number,
                 )
-            section.columns, section.header_cells = keys, cells
-            continue
+            expected = (
+                f"a row of {len(section.columns)} tab-separated cells "
+                f"({'、'.join(COLUMNS[k][0] for k in section.columns)})"
+                if section and section.columns
+                else "a list title ending in 清单 or a header row"
+            )
+            raise self.fail(
+                f"cannot read line {title[:40]!r}: expected {expected} (a row cut in two?)", number
+            )
+        kind, prefix = found
+        if kind in self.sections:
+            raise self.fail(f"{kind.label} appears twice (first at line {self.sections[kind].line})", number)
+        if not prefix:
+            pass  # a section heading without a place ("二、配合履职事项清单")
+        elif self.place is None:
+            self.place = (prefix, number)
+        elif prefix != self.place[0]:
+            raise self.fail(
+                f"title names {prefix!r} but the title at line {self.place[1]} names {self.place[0]!r}; "
+                "one file holds one township's lists",
+                number,
+            )
+        self.section = self.sections[kind] = _Section(kind, title, number)
+
+    def header(self, number: int, cells: list[str]) -> None:
+        """A header row (``序号<TAB>事项类别<TAB>事项名称…``): the columns of the rows below."""
+        section = self.section
+        assert section is not None
+        keys = _parse_header(cells, section, path=self.path, line=number)
+        if section.columns is not None and keys != section.columns:
+            raise self.fail(
+                f"header differs from the first header of {section.title} (line {section.line}): "
+                f"{'、'.join(c.strip() for c in cells)}",
+                number,
+            )
+        section.columns, section.header_cells = keys, cells
+
+    def row(self, number: int, cells: list[str]) -> None:
+        """A matter's row: its cells by the section's columns → one :class:`Matter`."""
+        section = self.section
+        assert section is not None
         if section.columns is None:
-            raise ListFormatError(
+            raise self.fail(
                 f"a row before the header row of {section.title}; expected '序号<TAB>事项类别<TAB>事项名称…'",
-                path=spath,
-                line=number,
+                number,
             )
         columns = section.columns
         while len(cells) > len(columns) and not cells[-1].strip():
             cells.pop()  # trailing empty cells (a trailing tab) carry nothing
         if len(cells) != len(columns):
             names = "、".join(COLUMNS[k][0] for k in columns)
-            raise ListFormatError(
+            raise self.fail(
                 f"{section.kind.label} row has {len(cells)} cells, expected {len(columns)} ({names}); "
                 "a row cut short, or a tab inside a cell?",
-                path=spath,
-                line=number,
+                number,
             )
         row = {key: cell for key, cell in zip(columns, cells, strict=True)}
-        seq_text = row["seq"].strip()
-        if not seq_text.isdigit() or int(seq_text) < 1:
-            raise ListFormatError(
-                f"序号 {seq_text!r} is not a positive whole number; expected a row starting with its 序号",
-                path=spath,
-                line=number,
-            )
-        seq = int(seq_text)
+        seq = self.seq(number, row["seq"].strip())
         mid = f"{section.kind.letter}{seq}"
-        if seq <= section.last_seq:
-            raise ListFormatError(
-                f"{mid}: 序号 {seq} after {section.last_seq} (duplicate or out of order); "
-                f"expected {section.last_seq + 1}",
-                path=spath,
-                line=number,
-            )
-        if seq != section.last_seq + 1:
-            p.note(
-                number,
-                "warning",
-                "numbering-gap",
-                f"{mid}: 序号 jumps from {section.last_seq} to {seq}; "
-                f"items {section.last_seq + 1}–{seq - 1} are missing",
-                mid,
-            )
-        section.last_seq = seq
         title = re.sub(r"\s+", " ", clean_text(row["title"])).strip()
         if not title:
-            raise ListFormatError(f"{mid}: empty 事项名称", path=spath, line=number)
+            raise self.fail(f"{mid}: empty 事项名称", number)
         fields: dict[str, object] = {}
         if section.kind is ListKind.basic and "content" in row:
             fields = {"township_clauses": tuple(split_clauses(clean_text(row["content"])))}
         elif section.kind is ListKind.cooperative:
-            fields = p.cooperative(mid, row, number)
+            fields = self.p.cooperative(mid, row, number)
         elif section.kind is ListKind.reclaimed:
-            fields = p.reclaimed(mid, row, number)
-        matters.append(
+            fields = self.p.reclaimed(mid, row, number)
+        self.matters.append(
             Matter(
                 id=mid,
                 list=section.kind,
@@ -504,40 +498,72 @@ def parse_lists(
                 **fields,  # type: ignore[arg-type]
             )
         )
-    if not sections:
-        raise ListFormatError(
-            "no list title found; expected lines such as "
-            + " / ".join(f"'…{LIST_LABELS[k]}'" for k in ListKind),
-            path=spath,
-            line=None,
-        )
-    for sec in sections.values():
-        if sec.columns is None or sec.last_seq == 0:
-            raise ListFormatError(f"{sec.title} has no rows", path=spath, line=sec.line)
-    first_title = min(s.line for s in sections.values())
-    if place is None:
-        if not township:
-            raise ListFormatError(
-                "the list titles name no township; pass the township (--township) it belongs to",
-                path=spath,
-                line=first_title,
+
+    def seq(self, number: int, seq_text: str) -> int:
+        """The row's 序号: a positive whole number after the previous one (a gap is a note)."""
+        section = self.section
+        assert section is not None
+        if not seq_text.isdigit() or int(seq_text) < 1:
+            raise self.fail(
+                f"序号 {seq_text!r} is not a positive whole number; expected a row starting with its 序号",
+                number,
             )
-        place = (township, first_title)
-    jurisdiction = _jurisdiction(place[0], registry, path=spath, line=place[1])
-    town = registry.get(jurisdiction.township)
-    if town is not None:
-        p.use(town)
-    order = {k: i for i, k in enumerate(ListKind)}
-    matters.sort(key=lambda m: (order[m.list], m.seq))
-    return ParsedLists(
-        jurisdiction=jurisdiction,
-        list_titles={k: s.title for k, s in sorted(sections.items(), key=lambda kv: order[kv[0]])},
-        title_lines={k: s.line for k, s in sections.items()},
-        matters=matters,
-        bodies=list(p.used.values()),
-        notes=p.notes,
-        source=Path(spath).name,
-    )
+        seq = int(seq_text)
+        mid = f"{section.kind.letter}{seq}"
+        if seq <= section.last_seq:
+            raise self.fail(
+                f"{mid}: 序号 {seq} after {section.last_seq} (duplicate or out of order); "
+                f"expected {section.last_seq + 1}",
+                number,
+            )
+        if seq != section.last_seq + 1:
+            self.p.note(
+                number,
+                "warning",
+                "numbering-gap",
+                f"{mid}: 序号 jumps from {section.last_seq} to {seq}; "
+                f"items {section.last_seq + 1}–{seq - 1} are missing",
+                mid,
+            )
+        section.last_seq = seq
+        return seq
+
+    def finish(self, township: str | None) -> ParsedLists:
+        """Check that every list has rows and the titles name a township; the result."""
+        sections = self.sections
+        if not sections:
+            raise self.fail(
+                "no list title found; expected lines such as "
+                + " / ".join(f"'…{LIST_LABELS[k]}'" for k in ListKind),
+                None,
+            )
+        for sec in sections.values():
+            if sec.columns is None or sec.last_seq == 0:
+                raise self.fail(f"{sec.title} has no rows", sec.line)
+        first_title = min(s.line for s in sections.values())
+        place = self.place
+        if place is None:
+            if not township:
+                raise self.fail(
+                    "the list titles name no township; pass the township (--township) it belongs to",
+                    first_title,
+                )
+            place = (township, first_title)
+        jurisdiction = _jurisdiction(place[0], self.registry, path=self.path, line=place[1])
+        town = self.registry.get(jurisdiction.township)
+        if town is not None:
+            self.p.use(town)
+        order = {k: i for i, k in enumerate(ListKind)}
+        self.matters.sort(key=lambda m: (order[m.list], m.seq))
+        return ParsedLists(
+            jurisdiction=jurisdiction,
+            list_titles={k: s.title for k, s in sorted(sections.items(), key=lambda kv: order[kv[0]])},
+            title_lines={k: s.line for k, s in sections.items()},
+            matters=self.matters,
+            bodies=list(self.p.used.values()),
+            notes=self.p.notes,
+            source=Path(self.path).name,
+        )
 
 
 def _jurisdiction(prefix: str, registry: BodyRegistry, *, path: str, line: int) -> Jurisdiction:

@@ -65,7 +65,9 @@ class ContrastApplier:
                 (
                     c
                     for c in self.contrasts
-                    if c.id not in done and top_id in self._scopes[c.id] and c.when.holds(w.entries, w.terms, w.fact_values())
+                    if c.id not in done
+                    and top_id in self._scopes[c.id]
+                    and c.when.holds(w.entries, w.terms, w.fact_values())
                 ),
                 None,
             )

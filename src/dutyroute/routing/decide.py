@@ -126,7 +126,9 @@ class DecisionBuilder:
                 confidence=conf,
                 clarify=question,
                 alternatives=(lead, *alternatives)[:limit],
-                trace=self.trace(w, term_hits, f"needs clarification: {question.fact}; leading candidate {m.id}"),
+                trace=self.trace(
+                    w, term_hits, f"needs clarification: {question.fact}; leading candidate {m.id}"
+                ),
                 rulebook_hash=self._hash,
             )
         cooperating, coop_bodies = self._cooperating(m, acting, w)
@@ -173,7 +175,9 @@ class DecisionBuilder:
         out: list[Alternative] = []
         for c in w.cands[1 : limit + 1]:
             acting = self.acting.select(c.matter, w)[0]
-            out.append(self._alternative(c.matter, acting, round(min(conf, conf * c.score / top.score) * 0.9, 4)))
+            out.append(
+                self._alternative(c.matter, acting, round(min(conf, conf * c.score / top.score) * 0.9, 4))
+            )
         return tuple(out)
 
     def _cooperating(

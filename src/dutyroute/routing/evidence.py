@@ -206,8 +206,7 @@ class EvidenceReader:
 
         lex = [h for h in hits if h.key[0] == "lex"]
         other = any(
-            self._weight[h.key[1]] >= 0.5
-            and any(not inside(s, outside) for s in (h.starts or (h.start,)))
+            self._weight[h.key[1]] >= 0.5 and any(not inside(s, outside) for s in (h.starts or (h.start,)))
             for h in lex
         )
         if not other:
@@ -262,7 +261,9 @@ def _alternation(words: Any, *, normalized: bool = False) -> re.Pattern[str] | N
     return re.compile("|".join(map(re.escape, keys))) if keys else None
 
 
-_TITLE = re.compile(r"[【\[]?(?:标题|主题|留言标题)[】\]]?[，:：]?(.{2,80}?)(?:[【\[]?(?:内容|正文|留言内容|详情)[】\]]?[，:：]?|。)")
+_TITLE = re.compile(
+    r"[【\[]?(?:标题|主题|留言标题)[】\]]?[，:：]?(.{2,80}?)(?:[【\[]?(?:内容|正文|留言内容|详情)[】\]]?[，:：]?|。)"
+)
 """A letter's title, as 12345 web messages (留言) give it: 标题：… 内容：… (after normalisation)."""
 
 

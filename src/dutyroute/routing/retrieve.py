@@ -132,6 +132,33 @@ class Candidate:
     entries: list[str] = field(default_factory=list)  # lexicon entries that credited it
 
 
+class _Memo:
+    """Build-time memo of normalised texts and their bigrams: clauses repeat across blocks and terms."""
+
+    def __init__(self) -> None:
+        self._norm: dict[str, str] = {}
+        self._grams: dict[str, list[str]] = {}
+        self._gramset: dict[str, frozenset[str]] = {}
+
+    def norm(self, text: str) -> str:
+        out = self._norm.get(text)
+        if out is None:
+            out = self._norm[text] = _normalize(text)
+        return out
+
+    def grams(self, normed: str) -> list[str]:  # do not mutate the list returned
+        out = self._grams.get(normed)
+        if out is None:
+            out = self._grams[normed] = char_ngrams(normed)
+        return out
+
+    def gramset(self, normed: str) -> frozenset[str]:
+        out = self._gramset.get(normed)
+        if out is None:
+            out = self._gramset[normed] = frozenset(self.grams(normed))
+        return out
+
+
 class MatterIndex:
     """BM25 and concept index over one rulebook's matters. Immutable once built; safe to share.
 
@@ -143,32 +170,20 @@ class MatterIndex:
     """
 
     def __init__(self, rulebook: Rulebook, concepts: dict[str, tuple[float, tuple[str, ...]]]) -> None:
-        norm_cache: dict[str, str] = {}
-
-        def norm(text: str) -> str:  # build-time memo: clauses repeat across blocks and terms
-            out = norm_cache.get(text)
-            if out is None:
-                out = norm_cache[text] = _normalize(text)
-            return out
-
-        grams_cache: dict[str, list[str]] = {}
-        gramset_cache: dict[str, frozenset[str]] = {}
-
-        def grams(normed: str) -> list[str]:  # build-time memo of char_ngrams (do not mutate)
-            out = grams_cache.get(normed)
-            if out is None:
-                out = grams_cache[normed] = char_ngrams(normed)
-            return out
-
-        def gramset(normed: str) -> frozenset[str]:
-            out = gramset_cache.get(normed)
-            if out is None:
-                out = gramset_cache[normed] = frozenset(grams(normed))
-            return out
-
+        self._memo = _Memo()
         self.rulebook = rulebook
         self.matters: tuple[Matter, ...] = rulebook.matters
         self._pos = {m.id: i for i, m in enumerate(self.matters)}
+        title_docs, body_docs = self._documents()
+        self._bm25_table(title_docs, body_docs)
+        self._clause_index(body_docs)
+        self._concepts(concepts)
+        del self._memo  # build-time only
+
+    def _documents(self) -> tuple[list[list[str]], list[list[str]]]:
+        """Each matter's blocks and clauses, and its title and body documents (bigrams) for BM25."""
+        norm, grams = self._memo.norm, self._memo.grams
+        rulebook = self.rulebook
         self.blocks: dict[str, tuple[BlockRef, ...]] = {}
         self.clauses: dict[str, tuple[ClauseRef, ...]] = {}
         title_docs: list[list[str]] = []
@@ -196,6 +211,10 @@ class MatterIndex:
             self.clauses[m.id] = tuple(clauses)
             title_docs.append(list(grams(clauses[0].norm)) or ["∅"])
             body_docs.append([g for c in clauses for g in grams(c.norm)] or ["∅"])
+        return title_docs, body_docs
+
+    def _bm25_table(self, title_docs: list[list[str]], body_docs: list[list[str]]) -> None:
+        """The dense (bigram × matter) table of BM25 weights, title weighted."""
         title = _bm25(title_docs)
         body = _bm25(body_docs)
         # One dense (vocabulary × matters) table of BM25 term weights, title weighted: a query is
@@ -214,6 +233,10 @@ class MatterIndex:
                 if tid + 1 < len(indptr):
                     rows[tid] = self._vocab[token]
             self._weights[np.repeat(rows, np.diff(indptr)), indices] += factor * data
+
+    def _clause_index(self, body_docs: list[list[str]]) -> None:
+        """Bigram idf over matters and each clause's bigrams, for ranking clauses and blocks."""
+        norm, gramset = self._memo.norm, self._memo.gramset
         # bigram idf over matters, for clause ranking
         df: dict[str, int] = defaultdict(int)
         for doc in body_docs:
@@ -236,6 +259,11 @@ class MatterIndex:
             ]
             if len(sets) > 1:
                 self._shared_block_grams[m.id] = frozenset.intersection(*sets)
+
+    def _concepts(self, concepts: dict[str, tuple[float, tuple[str, ...]]]) -> None:
+        """Lexicon entries → the matters their terms occur in, with credits; specificity; expansion."""
+        norm, grams = self._memo.norm, self._memo.grams
+        n = len(self.matters)
         # concepts: entry -> [(matter position, credit)]
         self.concept_postings: dict[str, tuple[tuple[int, float], ...]] = {}
         self.term_matters: dict[str, tuple[str, ...]] = {}

@@ -29,6 +29,7 @@ from .rules import load_rules
 
 __all__ = ["Bundle", "Location", "locate"]
 
+
 @dataclass(frozen=True)
 class Location:
     """Where a bundle's data comes from.
@@ -65,7 +66,9 @@ def locate(path: str | Path, *, label: str = "rules directory") -> Location:
         )
     if path.is_file():
         if path.name != META_FILE and path.name not in RULE_FILES:
-            raise InputError(f"{shown}: is a file; give the rules/ directory (or a rulebook folder) that holds it")
+            raise InputError(
+                f"{shown}: is a file; give the rules/ directory (or a rulebook folder) that holds it"
+            )
         path = path.parent
     if (path / META_FILE).exists():
         book, rules_home = path, path.parent

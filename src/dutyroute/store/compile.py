@@ -94,8 +94,10 @@ def compile_rulebook(
 
 # ── dump ─────────────────────────────────────────────────────────────────────────────────────
 def _dump(data: Any) -> str:
-    return yaml.dump(
-        data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False
+    return str(
+        yaml.dump(
+            data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10_000, default_flow_style=False
+        )
     )
 
 
@@ -306,5 +308,3 @@ def export_dict(rb: Rulebook) -> dict[str, Any]:
             for m in rb.matters
         ],
     }
-
-

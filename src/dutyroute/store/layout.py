@@ -43,7 +43,9 @@ def pick_rulebook(path: Path, shown: str) -> Path:
     picked = next((b for b in books if b.name == key), None)
     if picked is None:
         names = ", ".join(b.name for b in books)
-        raise InputError(f"{shown}: several rulebooks ({names}); pass one of them, e.g. {path / books[0].name}")
+        raise InputError(
+            f"{shown}: several rulebooks ({names}); pass one of them, e.g. {path / books[0].name}"
+        )
     return picked
 
 

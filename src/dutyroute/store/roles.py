@@ -151,5 +151,3 @@ def _entry_lines(text: str) -> dict[tuple[str, str], int]:
             key = raw[2:].split(":", 1)[0].strip().strip("'\"")
             out.setdefault((section, key), number)
     return out
-
-

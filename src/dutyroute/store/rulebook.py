@@ -43,7 +43,6 @@ from .yamlio import _JSON_TYPE, _loc_keys, plain_validation_message, read_yaml, 
 __all__ = ["load_rulebook", "stored_hash"]
 
 
-
 def _referenced_bodies(
     matters: list[Matter], registry: BodyRegistry, township: Body | None
 ) -> tuple[Body, ...]:
@@ -338,4 +337,3 @@ def stored_hash(path: str | Path | None = None) -> str | None:
     """The ``hash:`` recorded in a rulebook directory's ``rulebook.yaml`` (None if absent)."""
     meta, _ = read_yaml(_resolve_rulebook_dir(path) / META_FILE)
     return meta.get("hash") if isinstance(meta, dict) else None
-

@@ -72,7 +72,7 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
                 loc=("outside",),
             ),
         )
-    paths = (str(lex_path), str(facts_path), str(routing_path))
+    paths: tuple[str, ...] = (str(lex_path), str(facts_path), str(routing_path))
     if scope_path.exists():
         paths += (str(scope_path),)
     return RuleSet(

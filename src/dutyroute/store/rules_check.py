@@ -83,7 +83,9 @@ class _Checker:
         listed = [b.body for b in (*m.departments, *m.receivers)] or [self.rulebook.jurisdiction.township]
         for b in bodies:
             if b not in listed:
-                self.fail(f"{where}: {b!r} is not listed for {mid} ({m.title}); listed: {', '.join(listed)}", loc)
+                self.fail(
+                    f"{where}: {b!r} is not listed for {mid} ({m.title}); listed: {', '.join(listed)}", loc
+                )
 
     def need_fact(self, name: str, values: tuple[str, ...], where: str, loc: tuple[Any, ...]) -> None:
         spec = self.facts.get(name)

@@ -1,4 +1,5 @@
-"""Reading an official list text (seed) from a file: bytes → UTF-8 text → :func:`dutyroute.ingest.parse_lists`."""
+"""Reading an official list text (seed) from a file: bytes → UTF-8 text →
+:func:`dutyroute.ingest.parse_lists`."""
 
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ __all__ = ["plain_validation_message", "read_yaml", "where", "yaml_line"]
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
+
 # ── YAML reading with line numbers on failure ────────────────────────────────────────────────
 def read_yaml(path: str | Path) -> tuple[Any, str]:
     """Parse a YAML file with PyYAML's C loader.
@@ -157,5 +158,3 @@ def plain_validation_message(err: Mapping[str, Any], fields: tuple[str, ...] = (
 
 def _loc_keys(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(k for k in loc if isinstance(k, (int, str)))
-
-

@@ -59,10 +59,10 @@ from .lint_rulebook import lint_bodies, lint_rulebook
 __all__ = ["RULE_FILES", "Finding", "Severity", "lint_bodies", "lint_path", "lint_rulebook"]
 
 RULE_FILES = ("lexicon.yaml", "facts.yaml", "routing.yaml")
-"""The router's rule files, read together from one rules directory (:func:`dutyroute.store.rules.load_rules`)."""
+"""The router's rule files, read together from one rules directory
+(:func:`dutyroute.store.rules.load_rules`)."""
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$")
-
 
 
 def _lint_rule_files(directory: Path, books: list[Rulebook]) -> list[Finding]:

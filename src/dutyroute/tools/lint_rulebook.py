@@ -66,7 +66,6 @@ class _Locator:
         return self.at(self.first.get(matter_id) if matter_id is not None else None)
 
 
-
 def lint_rulebook(rb: Rulebook, *, path: str | Path | None = None, roles: bool = True) -> list[Finding]:
     """Check a rulebook's content.
 
@@ -105,7 +104,13 @@ class _RulebookChecks:
         self.last_seq: dict[ListKind, int] = {}
 
     def add(
-        self, severity: Severity, code: str, message: str, k: int, body: str | None = None, sub: tuple[Any, ...] = ()
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        k: int,
+        body: str | None = None,
+        sub: tuple[Any, ...] = (),
     ) -> None:
         where, line = self.loc.at(k, sub)
         self.out.append(Finding(where, line, severity, code, message, self.rb.matters[k].id, body))
@@ -113,17 +118,29 @@ class _RulebookChecks:
     def numbering(self, k: int, m: Matter) -> None:
         expected = f"{m.list.letter}{m.seq}"
         if m.id != expected:
-            self.add("error", "bad-id", f"{m.id}: id does not match its list and 序号 (expected {expected})", k, sub=("id",))
+            self.add(
+                "error",
+                "bad-id",
+                f"{m.id}: id does not match its list and 序号 (expected {expected})",
+                k,
+                sub=("id",),
+            )
         if m.id in self.seen:
             first = self.loc.at(self.seen[m.id])
             self.add(
-                "error", "duplicate-id", f"{m.id}: matter id appears twice (first at line {first[1]})", k, sub=("id",)
+                "error",
+                "duplicate-id",
+                f"{m.id}: matter id appears twice (first at line {first[1]})",
+                k,
+                sub=("id",),
             )
         else:
             self.seen[m.id] = k
         prev = self.last_seq.get(m.list, 0)
         if m.seq != prev + 1 and m.seq > prev:
-            self.add("warning", "numbering-gap", f"{m.id}: 序号 jumps from {prev} to {m.seq}", k, sub=("seq",))
+            self.add(
+                "warning", "numbering-gap", f"{m.id}: 序号 jumps from {prev} to {m.seq}", k, sub=("seq",)
+            )
         self.last_seq[m.list] = max(prev, m.seq)
         if not m.title.strip():
             self.add("error", "empty-title", f"{m.id}: empty 事项名称", k, sub=("title",))
@@ -140,7 +157,12 @@ class _RulebookChecks:
     def name(self, k: int, name: str, what: str, sub: tuple[Any, ...]) -> None:
         if name not in self.by_name:
             self.add(
-                "error", "not-canonical", f"{self.rb.matters[k].id}: {what} {name!r} is not a canonical body name", k, name, sub
+                "error",
+                "not-canonical",
+                f"{self.rb.matters[k].id}: {what} {name!r} is not a canonical body name",
+                k,
+                name,
+                sub,
             )
 
     def names(self, k: int, m: Matter) -> None:
@@ -148,11 +170,16 @@ class _RulebookChecks:
             self.name(k, name, "listed department", ("listed_departments", j))
 
     def blocks(self, k: int, m: Matter) -> None:
-        for field, key, blocks in (("department", "departments", m.departments), ("receiver", "receivers", m.receivers)):
+        for field, key, blocks in (
+            ("department", "departments", m.departments),
+            ("receiver", "receivers", m.receivers),
+        ):
             for j, block in enumerate(blocks):
                 self.block(k, m, field, key, j, block, several=len(blocks) > 1)
 
-    def block(self, k: int, m: Matter, field: str, key: str, j: int, block: DutyBlock, *, several: bool) -> None:
+    def block(
+        self, k: int, m: Matter, field: str, key: str, j: int, block: DutyBlock, *, several: bool
+    ) -> None:
         self.name(k, block.body, field, (key, j, "body"))
         if block.unit:
             self.name(k, block.unit, f"{field} unit", (key, j, "unit"))
@@ -165,7 +192,9 @@ class _RulebookChecks:
             self.add("warning", f"{field}-without-clauses", msg, k, block.body, (key, j))
         for c, clause in enumerate(block.clauses):
             if not clause.strip():
-                msg = f"{m.id}: empty clause #{c + 1} in the block of {block.body}; write it or delete the line"
+                msg = (
+                    f"{m.id}: empty clause #{c + 1} in the block of {block.body}; write it or delete the line"
+                )
                 self.add("error", "empty-clause", msg, k, block.body, (key, j, "clauses", c))
         body = self.by_name.get(block.body)
         if body is not None and body.kind is BodyKind.placeholder and several:
@@ -189,7 +218,9 @@ class _RulebookChecks:
         if m.list is not ListKind.basic or not self.roles:
             return
         if m.role is None:
-            self.add("warning", "no-role", f"{m.id}: no township role acts on this basic matter (roles.yaml)", k)
+            self.add(
+                "warning", "no-role", f"{m.id}: no township role acts on this basic matter (roles.yaml)", k
+            )
             return
         role = self.by_id.get(m.role)
         if role is not None and (
@@ -208,7 +239,6 @@ def _graph_findings(rb: Rulebook, loc: _Locator) -> list[Finding]:
         hint = f"; did you mean {' / '.join(v.suggestions)}?" if v.suggestions else ""
         out.append(Finding(where, line, v.severity, v.code, v.message + hint, v.matter, v.body))
     return out
-
 
 
 def lint_bodies(path: str | Path | None = None, *, used: set[str] | None = None) -> list[Finding]:
@@ -264,5 +294,3 @@ def lint_bodies(path: str | Path | None = None, *, used: set[str] | None = None)
                 )
             )
     return out
-
-

@@ -112,6 +112,25 @@ def read_input(path: Path, *, what: str) -> bytes:
         raise InputError(f"{what} {path}: cannot read ({exc.strerror or exc})") from None
 
 
+def check_input(path: Path, *, what: str) -> None:
+    """Fail before any work if ``path`` cannot be read.
+
+    Raises:
+        InputError: missing, a directory, or unreadable.
+    """
+    try:
+        with path.open("rb"):
+            pass
+    except FileNotFoundError:
+        raise InputError(f"{what} {path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {path} is a directory; give a JSON Lines file (or a CSV file)") from None
+    except PermissionError:
+        raise InputError(f"{what} {path}: permission denied; check the file's permissions") from None
+    except OSError as exc:
+        raise InputError(f"{what} {path}: cannot read ({exc.strerror or exc})") from None
+
+
 def decode_text(data: bytes, *, what: str) -> str:
     """UTF-8 text of ``data`` (a byte-order mark is dropped).
 

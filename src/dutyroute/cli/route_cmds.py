@@ -18,10 +18,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
 import unicodedata
+from collections.abc import Callable, Iterator
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -32,9 +35,9 @@ from ..errors import DutyrouteError, InputError
 from ._common import (
     Commands,
     RulesOption,
+    check_input,
     check_output,
     decode_text,
-    open_output,
     plural,
     read_input,
     router_for,
@@ -205,12 +208,21 @@ def route(
         print_decision(d)
 
 
+class InputFormat(str, Enum):
+    """The input format of ``dutyroute batch``."""
+
+    auto = "auto"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
 @commands.command()
 def batch(
     infile: Annotated[
         Path,
         typer.Argument(
-            help="JSONL input: one object per line with at least id and text (- reads standard input).",
+            help="JSONL input (one object per line with at least id and text) or CSV with a header "
+            "row; - reads standard input.",
             show_default=False,
         ),
     ],
@@ -223,56 +235,104 @@ def batch(
         str,
         typer.Option(help="Text encoding of the input, e.g. gb18030 for files saved by Chinese Windows."),
     ] = "utf-8",
+    fmt: Annotated[
+        InputFormat, typer.Option("--format", help="Input format (auto: by the file name, .csv is CSV).")
+    ] = InputFormat.auto,
+    text_col: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(
+            "--text-col",
+            help="CSV: the column holding the incident; repeat it to join a title and a body "
+            "(default: text, or 留言主题 + 留言详情).",
+        ),
+    ] = None,
+    id_col: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--id-col", help="CSV: the id column (default: id, or 留言编号)."),
+    ] = None,
     rules: RulesOption = None,
 ) -> None:
-    """Route a JSONL file of incidents (cases/README.md format), one output line per input line.
+    """Route a file of incidents (cases/README.md format, or CSV), one output line per input line.
 
-    A line that cannot be routed gets {"id": …, "line": N, "status": "error", "error": …}
-    and is reported on stderr with its line number; the rest is still routed. Exit code 1
-    when any line was bad.
+    The input is streamed (memory does not grow with the file). A line that cannot be read or
+    routed gets {"id": …, "line": N, "status": "error", "error": …} and is reported on stderr
+    with its line number; the rest is still routed. The output is written to a temporary file
+    renamed into place at the end; interrupted (Ctrl-C, SIGTERM), the run stops at a line
+    boundary, keeps what it wrote as OUT.partial and exits 130. Exit code 1 when any line was bad.
     """
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.markup import escape
 
-    from ..tools.batch import dumps_line, read_jsonl, route_lines
+    from ..tools.batch import dumps_line, route_lines
+    from ..tools.batch_io import SafeOutput, Stop, count_lines, iter_csv, iter_jsonl
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     check_output(out, option="-o")
-    name = "<stdin>" if str(infile) == "-" else str(infile)
-    lines = read_jsonl(read_input(infile, what="input file"), encoding=encoding, name=name)
-    router = router_for(rules)
-    counts = {"routed": 0, "needs_clarification": 0, "unmatched": 0, "error": 0}
-    from rich.markup import escape
-
-    with (
-        open_output(out, option="-o") as fh,
-        Progress(
-            TextColumn("[bold]routing"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as progress,
-    ):
-        task = progress.add_task("route", total=len(lines))
-        for outcome in route_lines(router, lines, limit=limit):
-            progress.advance(task)
-            counts[outcome.status] = counts.get(outcome.status, 0) + 1
-            for w in outcome.warnings:
-                err.print(f"[yellow]{escape(name)}:{outcome.line}: warning: {escape(w)}[/]")
-            if outcome.error is not None:
-                err.print(f"[red]{escape(name)}:{outcome.line}: {escape(outcome.error)}[/]")
-            fh.write(dumps_line(outcome.record) + "\n")
-    dest = "standard output" if str(out) == "-" else str(out)
-    err.print(
-        f"{plural(len(lines), 'line')}: {counts['routed']} routed, "
-        f"{counts['needs_clarification']} needs_clarification, {counts['unmatched']} unmatched, "
-        f"{plural(counts['error'], 'error')} → {escape(dest)}"
+    stdin = str(infile) == "-"
+    name = "<stdin>" if stdin else str(infile)
+    source = sys.stdin.buffer if stdin else infile
+    if not stdin:
+        check_input(infile, what="input file")
+    is_csv = fmt is InputFormat.csv or (fmt is InputFormat.auto and infile.suffix.lower() == ".csv")
+    lines = (
+        iter_csv(source, text_cols=text_col or (), id_col=id_col, encoding=encoding, name=name)
+        if is_csv
+        else iter_jsonl(source, encoding=encoding, name=name)
     )
+    router = router_for(rules)
+    total = None if stdin else count_lines(infile)
+    if is_csv and total is not None:
+        total = max(0, total - 1)  # the header row
+    counts = {"routed": 0, "needs_clarification": 0, "unmatched": 0, "error": 0}
+    output = SafeOutput(out, option="-o").open()
+    with Stop() as stop, _progress(err, total) as advance:
+        try:
+            for outcome in route_lines(router, lines, limit=limit):
+                counts[outcome.status] = counts.get(outcome.status, 0) + 1
+                for w in outcome.warnings:
+                    err.print(f"[yellow]{escape(name)}:{outcome.line}: warning: {escape(w)}[/]")
+                if outcome.error is not None:
+                    err.print(f"[red]{escape(name)}:{outcome.line}: {escape(outcome.error)}[/]")
+                output.write_line(dumps_line(outcome.record))
+                advance()
+                if stop:
+                    break
+        except BaseException:
+            output.discard()
+            raise
+    summary = (
+        f"{plural(output.lines, 'line')}: {counts['routed']} routed, "
+        f"{counts['needs_clarification']} needs_clarification, {counts['unmatched']} unmatched, "
+        f"{plural(counts['error'], 'error')}"
+    )
+    if stop:
+        partial = output.abandon()
+        where = f"partial output in {partial}" if partial is not None else "partial output on standard output"
+        err.print(f"interrupted by signal {stop.signal} after {summary}; {escape(where)} (incomplete)")
+        raise typer.Exit(130)
+    output.commit()
+    dest = "standard output" if str(out) == "-" else str(out)
+    err.print(f"{summary} → {escape(dest)}")
     if counts["error"]:
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _progress(err: Any, total: int | None) -> Iterator[Callable[[], None]]:
+    """A progress bar on stderr (only on a terminal); yields the function that advances it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("[bold]routing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("route", total=total)
+        yield lambda: progress.advance(task)
 
 
 @commands.command(name="eval")
@@ -295,9 +355,13 @@ def eval_(
     from rich.console import Console
     from rich.table import Table
 
-    from ..tools.evaluate import check_cases, evaluate, read_cases
+    from ..tools.evaluate import check_cases, evaluate, read_cases_lenient
 
-    labeled = read_cases(cases, encoding=encoding)
+    labeled, bad_lines = read_cases_lenient(cases, encoding=encoding)
+    if bad_lines and not labeled:  # nothing readable: a problem of the file, one line
+        raise bad_lines[0]
+    for e in bad_lines:  # each bad line is reported and left out; the rest is scored
+        typer.echo(f"dutyroute: error: {e}", err=True)
     router = router_for(rules)
     problems = check_cases(labeled, router.rulebook, path=cases)
     if problems:
@@ -312,6 +376,7 @@ def eval_(
     if as_json:
         payload = {
             "metrics": m,
+            "bad_lines": [str(e) for e in bad_lines],
             "misses": [
                 {
                     "id": r.case.id,
@@ -323,6 +388,8 @@ def eval_(
             ],
         }
         typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        if bad_lines:
+            raise typer.Exit(1)
         return
     console = Console()
     t = Table(title=f"dutyroute eval {cases.name}")
@@ -355,6 +422,12 @@ def eval_(
                 got += " ? " + d.clarify.fact + " [" + ", ".join(o.matter for o in d.clarify.options) + "]"
             mt.add_row(r.case.id, r.case.text[:60], exp, got)
         console.print(mt)
+    if bad_lines:
+        n_bad = plural(len(bad_lines), "line")
+        typer.echo(
+            f"{n_bad} could not be read and {'was' if len(bad_lines) == 1 else 'were'} not scored", err=True
+        )
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -47,6 +47,7 @@ __all__ = [
     "FactFinding",
     "MatchedClause",
     "MatterInfo",
+    "RouteFailure",
     "RuleFiring",
     "Status",
     "TermHit",
@@ -58,6 +59,21 @@ Status = Literal["routed", "needs_clarification", "unmatched"]
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RouteFailure(_Frozen):
+    """A text of ``Router.route_many(..., errors="return")`` that could not be routed.
+
+    Attributes:
+        index: 0-based position of the text in the input.
+        error: the exception's class name (``IncidentTextError``, ``TypeError``).
+        message: what is wrong and what to do.
+    """
+
+    index: int
+    error: str
+    message: str
+    status: Literal["error"] = "error"
 
 
 class MatterInfo(_Frozen):

@@ -17,13 +17,14 @@ Source: ``rules/lexicon.yaml`` (framing, typos, background, setting, asks), ``fa
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..model.rules import RuleSet, Screen
 from ..text.normalize import normalize
-from ..text.phrases import PhraseHit, PhraseMatcher
+from ..text.phrases import PhraseHit, PhraseMatcher, bounded_alternation
 from .facts import fact_phrases
 
 __all__ = [
@@ -116,18 +117,24 @@ class EvidenceReader:
         return work
 
     def read(self, text: str) -> Evidence:
-        """Evidence of a prepared text (:meth:`prepare`)."""
+        """Evidence of a prepared text (:meth:`prepare`).
+
+        Cost: linear in the text's length (times log of the number of hits): clause bounds come
+        from one sorted index of separators, span membership from bisection over merged spans.
+        """
         hits = self._lexicon_gates(self.matcher.find(text))
         entries = tuple(h.key[1] for h in hits if h.key[0] == "lex")
-        boosts = self._ask_boosts(text, hits)
-        background = self._background_spans(text)
+        clauses = _Clauses(text)
+        asks = [(m.start(), m.end()) for m in self._asks.finditer(text)] if self._asks is not None else []
+        boosts = self._ask_boosts(text, hits, clauses, asks)
+        background = self._background_spans(text, clauses, asks)
         setting = self._setting_spans(text, hits, background)
         gram_text = text
         if background:
-            for e in self._background_only(hits, background):
+            for e in _only_inside(hits, _merge(background)):
                 boosts[e] = boosts.get(e, 1.0) * BACKGROUND_WEIGHT
         if setting:
-            for e in self._background_only(hits, setting):
+            for e in _only_inside(hits, _merge(setting)):
                 boosts[e] = boosts.get(e, 1.0) * SETTING_WEIGHT
         if background or setting:
             gram_text = _blank(text, _merge(background + setting))
@@ -161,27 +168,38 @@ class EvidenceReader:
         rescued = {h.key[1] for h in hits if h.key[0] == "unless"}
         return [self._screens[s] for s in self._screens if s in said and s not in rescued]
 
-    def _background_spans(self, text: str) -> list[tuple[int, int]]:
+    def _background_spans(
+        self, text: str, clauses: _Clauses, asks: list[tuple[int, int]]
+    ) -> list[tuple[int, int]]:
         """Spans of background clauses: each clause holding a ``background`` marker (family
         circumstances, what someone said, an earlier call to 110) and no request marker; in texts of
         BACKGROUND_RUN_TEXT characters or more, with the following clauses up to a request clause
         or the end of the sentence."""
         if self._background is None:
             return []
+        ask_starts = [a for a, _ in asks]
+        ask_ends = {a: e for a, e in asks}
+
+        def asks_within(lo: int, hi: int) -> bool:  # a request marker wholly inside [lo, hi)
+            i = bisect_left(ask_starts, lo)
+            # markers never overlap, so their ends rise with their starts: the first one inside
+            # the window decides
+            return i < len(ask_starts) and ask_starts[i] < hi and ask_ends[ask_starts[i]] <= hi
+
         spans: list[tuple[int, int]] = []
         for m in self._background.finditer(text):
             if spans and m.start() < spans[-1][1]:
                 continue
-            start = max(text.rfind("，", 0, m.start()), text.rfind("。", 0, m.start())) + 1
-            end = self._clause_end(text, m.end())
-            if self._asks is not None and self._asks.search(text, start, end):
+            start = clauses.start(m.start())
+            end = clauses.end(m.end())
+            if asks_within(start, end):
                 continue
             if len(text) >= BACKGROUND_RUN_TEXT:
                 # in a long message the circumstances run on: following clauses belong to the
                 # background until a request clause or the end of the sentence
                 while end < len(text) - 1 and text[end] == "，":
-                    nxt = self._clause_end(text, end + 1)
-                    if self._asks is not None and self._asks.search(text, end + 1, nxt):
+                    nxt = clauses.end(end + 1)
+                    if asks_within(end + 1, nxt):
                         break
                     end = nxt
             spans.append((start, end))
@@ -199,66 +217,94 @@ class EvidenceReader:
         spans = [(m.start(), m.end()) for m in self._setting.finditer(text)]
         if not spans:
             return []
-        outside = [*spans, *background]
-
-        def inside(pos: int, where: list[tuple[int, int]]) -> bool:
-            return any(a <= pos < b for a, b in where)
-
+        outside = _Spans(_merge([*spans, *background]))
         lex = [h for h in hits if h.key[0] == "lex"]
         other = any(
-            self._weight[h.key[1]] >= 0.5 and any(not inside(s, outside) for s in (h.starts or (h.start,)))
+            self._weight[h.key[1]] >= 0.5 and any(not outside.contains(s) for s in (h.starts or (h.start,)))
             for h in lex
         )
         if not other:
             return []
+        in_setting = _Spans(_merge(spans))
+        # each lexicon start → whether every start of that hit lies in a setting noun
+        starts: list[tuple[int, bool]] = []
+        for h in lex:
+            hs = h.starts or (h.start,)
+            all_in = all(in_setting.contains(s) for s in hs)
+            starts.extend((s, all_in) for s in hs)
+        starts.sort()
+        keys = [s for s, _ in starts]
         out = []
         for a, b in spans:
-            said = [h for h in lex if any(a <= s < b for s in (h.starts or (h.start,)))]
-            if all(all(inside(s, spans) for s in (h.starts or (h.start,))) for h in said):
+            i, j = bisect_left(keys, a), bisect_left(keys, b)
+            if all(ok for _, ok in starts[i:j]):
                 out.append((a, b))
         return out
 
-    @staticmethod
-    def _clause_end(text: str, pos: int) -> int:
-        ends = [i for i in (text.find("，", pos), text.find("。", pos)) if i >= 0]
-        return min(ends) if ends else len(text)
-
-    @staticmethod
-    def _background_only(hits: Sequence[PhraseHit], spans: list[tuple[int, int]]) -> set[str]:
-        """Lexicon entries every occurrence of which lies in a background span."""
-        return {
-            h.key[1]
-            for h in hits
-            if h.key[0] == "lex" and all(any(a <= s < b for a, b in spans) for s in (h.starts or (h.start,)))
-        }
-
-    def _ask_boosts(self, text: str, hits: Sequence[PhraseHit]) -> dict[str, float]:
+    def _ask_boosts(
+        self, text: str, hits: Sequence[PhraseHit], clauses: _Clauses, asks: list[tuple[int, int]]
+    ) -> dict[str, float]:
         """Lexicon entries said inside a clause that holds a request marker, or in a letter's title
         (``标题：… 内容：…``), get ASK_BOOST."""
         spans = []
         title = _TITLE.match(text)
         if title is not None:  # a letter's title names what it is about
             spans.append(title.span(1))
-        if self._asks is None and not spans:
-            return {}
-        for m in self._asks.finditer(text) if self._asks is not None else ():
-            start = max(text.rfind("，", 0, m.start()), text.rfind("。", 0, m.start())) + 1
-            ends = [i for i in (text.find("，", m.end()), text.find("。", m.end())) if i >= 0]
-            spans.append((start, min(ends) if ends else len(text)))
+        spans += [(clauses.start(a), clauses.end(e)) for a, e in asks]
         if not spans:
             return {}
+        where = _Spans(_merge(spans))
         return {
             h.key[1]: ASK_BOOST
             for h in hits
-            if h.key[0] == "lex" and any(a <= s < b for s in h.starts for a, b in spans)
+            if h.key[0] == "lex" and any(where.contains(s) for s in h.starts)
         }
 
 
+class _Clauses:
+    """Clause bounds of a normalised text from one sorted index of its separators (``，``, ``。``)."""
+
+    def __init__(self, text: str) -> None:
+        self.n = len(text)
+        self.seps = [i for i, c in enumerate(text) if c in "，。"]
+
+    def start(self, pos: int) -> int:
+        """First position of the clause holding ``pos`` (just after the separator before it)."""
+        i = bisect_left(self.seps, pos)
+        return self.seps[i - 1] + 1 if i > 0 else 0
+
+    def end(self, pos: int) -> int:
+        """Position of the first separator at or after ``pos`` (the text's length if none)."""
+        i = bisect_left(self.seps, pos)
+        return self.seps[i] if i < len(self.seps) else self.n
+
+
+class _Spans:
+    """Membership in a sorted list of disjoint half-open spans, by bisection."""
+
+    def __init__(self, merged: list[tuple[int, int]]) -> None:
+        self.starts = [a for a, _ in merged]
+        self.ends = [b for _, b in merged]
+
+    def contains(self, pos: int) -> bool:
+        i = bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
+
+
+def _only_inside(hits: Sequence[PhraseHit], merged: list[tuple[int, int]]) -> set[str]:
+    """Lexicon entries every occurrence of which lies in one of the (merged) spans."""
+    where = _Spans(merged)
+    return {
+        h.key[1]
+        for h in hits
+        if h.key[0] == "lex" and all(where.contains(s) for s in (h.starts or (h.start,)))
+    }
+
+
 def _alternation(words: Any, *, normalized: bool = False) -> re.Pattern[str] | None:
-    """One regex matching any of ``words`` (normalised), longest first; None for no words."""
-    keys = sorted({w if normalized else normalize(w) for w in words}, key=len, reverse=True)
-    keys = [k for k in keys if k]
-    return re.compile("|".join(map(re.escape, keys))) if keys else None
+    """One regex matching any of ``words`` (normalised), longest first, at token boundaries
+    (:func:`~dutyroute.text.phrases.bounded_alternation`); None for no words."""
+    return bounded_alternation(w if normalized else normalize(w) for w in words)
 
 
 _TITLE = re.compile(

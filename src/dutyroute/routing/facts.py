@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from ..errors import NotFoundError
 from ..model.decision import FactFinding
 from ..model.rules import FactSpec
-from ..text.phrases import PhraseHit
+from ..text.phrases import PhraseHit, bounded
 
 __all__ = ["fact_phrases", "read_facts", "validate_caller_facts"]
 
@@ -58,7 +58,7 @@ def read_facts(
             said = found.get((spec.name, v.value))
             if said is None:
                 for rx in v.regex:
-                    m = rx.search(text)
+                    m = next((m for m in rx.finditer(text) if bounded(text, m.start(), m.end())), None)
                     if m:
                         said = m.group(0)
                         break
@@ -74,7 +74,7 @@ def validate_caller_facts(specs: Iterable[FactSpec], facts: Mapping[str, str] | 
     Raises:
         NotFoundError: an unknown fact name, or a value that fact does not have (the message lists
             the close names or the allowed values).
-        TypeError: ``facts`` is not a mapping of strings.
+        TypeError: ``facts`` is not a mapping, or a value is not a string (``None`` included).
     """
     if not facts:
         return {}
@@ -89,7 +89,11 @@ def validate_caller_facts(specs: Iterable[FactSpec], facts: Mapping[str, str] | 
 
             close = [c for c, s, _ in process.extract(str(name), list(by_name), limit=3) if s >= 50]
             raise NotFoundError("fact", str(name), close or sorted(by_name))
-        value = str(value)
+        if not isinstance(value, str):
+            raise TypeError(
+                f"fact {name!r}: value must be a string such as {spec.values[0].value!r}, "
+                f"got {type(value).__name__} {value!r}"
+            )
         if spec.value(value) is None:
             raise NotFoundError(f"value of fact {name!r}", value, [v.value for v in spec.values])
         out[name] = value

@@ -26,11 +26,11 @@ import threading
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..errors import IncidentTextError
 from ..graph.query import ResponsibilityGraph
-from ..model.decision import Decision, RuleFiring, TermHit
+from ..model.decision import Decision, RouteFailure, RuleFiring, TermHit
 from ..model.lists import Rulebook
 from ..model.rules import Contrast, Rule, RuleSet
 from ..store.bundle import Bundle
@@ -52,6 +52,9 @@ __all__ = ["CLARIFY_RATIO", "MAX_TEXT_CHARS", "UNMATCHED_SCORE", "Router"]
 
 MAX_TEXT_CHARS = 5000
 """Longest incident text accepted, in characters after normalisation."""
+MAX_RAW_CHARS = 4 * MAX_TEXT_CHARS
+"""Longest text accepted before normalisation (markup, spaces and punctuation included): a text
+is refused before any work is spent on it when it is longer than this."""
 UNMATCHED_SCORE = 30.0
 """A text whose best candidate scores below this (retrieve units) is ``unmatched``."""
 UNMATCHED_SCORE_NO_CONCEPT = 60.0
@@ -181,11 +184,23 @@ class Router:
             trace of the facts, candidates and rules used.
 
         Raises:
-            IncidentTextError: the text is empty, or longer than 5,000 characters, after normalisation.
+            IncidentTextError: the text is longer than 20,000 characters as given, or empty or
+                longer than 5,000 characters after normalisation.
             NotFoundError: ``facts`` names an unknown fact or value.
-            TypeError: ``text`` is not a string.
+            TypeError: ``text`` is not a string, ``facts`` not a mapping of strings, or ``limit``
+                not an integer.
+            ValueError: ``limit`` is negative.
         """
+        limit = _check_limit(limit)
         caller = validate_caller_facts(self.rules.facts, facts)
+        if isinstance(text, str) and len(text) > MAX_RAW_CHARS:
+            raise IncidentTextError(
+                f"incident text has {len(text)} characters, more than the {MAX_RAW_CHARS} accepted before "
+                f"normalisation (at most {MAX_TEXT_CHARS} after it); split it into separate incidents "
+                "or pass a summary",
+                length=len(text),
+                limit=MAX_RAW_CHARS,
+            )
         norm = normalize(text)
         if not norm:
             raise IncidentTextError(
@@ -214,20 +229,66 @@ class Router:
         again = self._route_text(norm, repaired, caller, limit, repairs=tuple(repairs))
         return again if again.status != "unmatched" else decision
 
+    @overload
     def route_many(
-        self, texts: Iterable[str], *, facts: Mapping[str, str] | None = None, limit: int = 5
-    ) -> list[Decision]:
+        self,
+        texts: Iterable[str],
+        *,
+        facts: Mapping[str, str] | None = ...,
+        limit: int = ...,
+        errors: Literal["raise"] = ...,
+    ) -> list[Decision]: ...
+
+    @overload
+    def route_many(
+        self,
+        texts: Iterable[str],
+        *,
+        facts: Mapping[str, str] | None = ...,
+        limit: int = ...,
+        errors: Literal["return"],
+    ) -> list[Decision | RouteFailure]: ...
+
+    def route_many(
+        self,
+        texts: Iterable[str],
+        *,
+        facts: Mapping[str, str] | None = None,
+        limit: int = 5,
+        errors: Literal["raise", "return"] = "raise",
+    ) -> list[Decision] | list[Decision | RouteFailure]:
         """Route several texts (same ``facts`` and ``limit`` for each), in order.
 
+        Args:
+            texts: the incident texts.
+            facts, limit: as for :meth:`route`.
+            errors: ``"raise"``: the first text that cannot be routed raises; ``"return"``: it
+                gives a :class:`~dutyroute.model.decision.RouteFailure` in its place (its index,
+                the error's class and message) and the rest are routed.
+
+        Returns:
+            One item per text, in order.
+
         Raises:
-            IncidentTextError: a text is empty or too long; the message gives its 0-based index.
+            IncidentTextError: with ``errors="raise"``, a text is empty or too long; the message
+                gives its 0-based index. TypeError: a text is not a string (``"raise"``), or
+                ``facts``/``limit`` are malformed (always). ValueError: ``errors`` is neither value.
         """
-        out = []
+        if errors not in ("raise", "return"):
+            raise ValueError(f"errors must be 'raise' or 'return', got {errors!r}")
+        limit = _check_limit(limit)
+        validate_caller_facts(self.rules.facts, facts)
+        out: list[Decision | RouteFailure] = []
         for i, t in enumerate(texts):
             try:
                 out.append(self.route(t, facts=facts, limit=limit))
-            except IncidentTextError as exc:
-                raise IncidentTextError(f"text {i}: {exc}", length=exc.length, limit=exc.limit) from exc
+            except (IncidentTextError, TypeError) as exc:
+                if errors == "return":
+                    out.append(RouteFailure(index=i, error=type(exc).__name__, message=str(exc)))
+                elif isinstance(exc, IncidentTextError):
+                    raise IncidentTextError(f"text {i}: {exc}", length=exc.length, limit=exc.limit) from exc
+                else:
+                    raise TypeError(f"text {i}: {exc}") from exc
         return out
 
     # ── the stages ──────────────────────────────────────────────────────────────────────────
@@ -271,7 +332,7 @@ class Router:
         if top is None or top.score < floor or work.outside is not None:
             return self._decide.unmatched(work, term_hits, top, floor)
         question = self._contrasts.apply(work)
-        return self._decide.decide(work, term_hits, question, max(0, int(limit)))
+        return self._decide.decide(work, term_hits, question, limit)
 
     def _floor(self, work: RouteState, screens: Iterable[Any]) -> float:
         """The score the top candidate needs (see the UNMATCHED_* constants); a strict screen that
@@ -294,6 +355,17 @@ class Router:
             specific = any(self._entry[e].weight >= 1.0 for e in work.entries)
             floor = max(floor, UNMATCHED_SCORE_NO_CONCEPT if specific else UNMATCHED_OUTSIDE_SCORE)
         return floor
+
+
+def _check_limit(limit: object) -> int:
+    """``limit`` as an int ≥ 0, or the documented error."""
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise TypeError(
+            f"limit must be an int (most alternatives kept), got {type(limit).__name__} {limit!r}"
+        )
+    if limit < 0:
+        raise ValueError(f"limit must be ≥ 0 (most alternatives kept), got {limit}")
+    return limit
 
 
 _DEFAULT_LOCK = threading.Lock()

@@ -10,10 +10,20 @@ Phrase syntax (as written in ``rules/*.yaml``):
 - ``烧…秸秆`` — gapped: the parts occur in this order, each next part starting at most
   :data:`MAX_GAP` characters after the previous one ends, within one clause (no ``，`` or ``。`` between).
   Any number of parts: ``路…塌…坑``.
+
+Token boundaries: a phrase that begins with a Latin letter or a digit matches only where the text
+has none just before it, and one that ends with one only where the text has none just after it —
+``12345`` is the hotline, never the middle of the phone number ``13812345678``; ``KTV`` is not the
+inside of a longer Latin word. Chinese characters need no boundary (Chinese has no spaces).
+:func:`bounded_alternation` gives regexes the same rule.
+
+Cost: one automaton pass, then per occurrence a constant amount of work (a gapped phrase looks
+only inside its gap window): linear in the text's length.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -26,7 +36,15 @@ from .normalize import HARD_SEP, SOFT_SEP, normalize
 
 _SEPS = frozenset(HARD_SEP + SOFT_SEP)
 
-__all__ = ["GAP_MARK", "MAX_GAP", "PhraseHit", "PhraseMatcher", "split_phrase"]
+__all__ = [
+    "GAP_MARK",
+    "MAX_GAP",
+    "PhraseHit",
+    "PhraseMatcher",
+    "bounded",
+    "bounded_alternation",
+    "split_phrase",
+]
 
 GAP_MARK = "…"
 """Marks a gap in a phrase: ``烧…秸秆``."""
@@ -46,6 +64,32 @@ def split_phrase(phrase: str) -> tuple[str, ...]:
     if not all(parts):
         raise ValueError(f"phrase {phrase!r} has an empty part after normalisation")
     return parts
+
+
+def _ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def bounded(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` stands at token boundaries: no Latin letter or digit glued to
+    a Latin letter or digit it begins or ends with."""
+    if start > 0 and _ascii_alnum(text[start]) and _ascii_alnum(text[start - 1]):
+        return False
+    return not (end < len(text) and _ascii_alnum(text[end - 1]) and _ascii_alnum(text[end]))
+
+
+def bounded_alternation(words: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex matching any of ``words`` (as given: normalise them first), longest first, each
+    at token boundaries (see the module docstring); None for no words."""
+    keys = sorted({w for w in words if w}, key=len, reverse=True)
+    if not keys:
+        return None
+    alts = []
+    for w in keys:
+        left = r"(?<![A-Za-z0-9])" if _ascii_alnum(w[0]) else ""
+        right = r"(?![A-Za-z0-9])" if _ascii_alnum(w[-1]) else ""
+        alts.append(left + re.escape(w) + right)
+    return re.compile("|".join(alts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +153,10 @@ class PhraseMatcher:
                     spans = [(p, p + n) for p in positions]
                 else:
                     spans = self._gapped(text, parts, positions)
-                    if not spans:
-                        continue
+                if spans and (_ascii_alnum(parts[0][0]) or _ascii_alnum(parts[-1][-1])):
+                    spans = [(a, b) for a, b in spans if bounded(text, a, b)]
+                if not spans:
+                    continue
                 starts[key].update(p for p, _ in spans)
                 s0, e0 = spans[0]
                 if key not in first or s0 < first[key][0]:

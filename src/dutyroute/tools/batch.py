@@ -25,7 +25,6 @@ the JSON Schema an integrator can validate output lines with (``dutyroute schema
 
 from __future__ import annotations
 
-import codecs
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -34,8 +33,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import DutyrouteError
-from ..text.encoding import convert_hint, guess_encoding, wide_bom
+from ..errors import CaseFormatError, DutyrouteError
+from .batch_io import JsonLine, iter_jsonl
 
 if TYPE_CHECKING:
     from ..routing.router import Router
@@ -56,43 +55,6 @@ __all__ = [
 _BOM = "\ufeff"
 
 
-class CaseFormatError(DutyrouteError, ValueError):
-    """A labeled-cases or batch file, or one of its lines, is not valid (``file:line: what``).
-
-    Attributes:
-        reason: what is wrong and what to do.
-        path: the file (``<stdin>`` for standard input), or None.
-        line: 1-based line, or None when the whole file is at fault.
-    """
-
-    def __init__(self, reason: str, *, path: str | Path | None = None, line: int | None = None) -> None:
-        self.reason = reason
-        self.path = path
-        self.line = line
-        if path is not None and line is not None:
-            where = f"{path}:{line}: "
-        elif path is not None:
-            where = f"{path}: "
-        else:
-            where = ""
-        super().__init__(f"{where}{reason}")
-
-
-@dataclass(frozen=True, slots=True)
-class JsonLine:
-    """One input line: its parsed JSON value, or why it has none.
-
-    Attributes:
-        line: 1-based line number in the file.
-        value: the parsed JSON value (any JSON type), None when ``error`` is set.
-        error: why the line cannot be used (blank line, not UTF-8, not JSON), or None.
-    """
-
-    line: int
-    value: Any = None
-    error: str | None = None
-
-
 def json_type(value: Any) -> str:
     """JSON name of a value's type: ``string``, ``number``, ``boolean``, ``null``, ``array``, ``object``."""
     if value is None:
@@ -110,98 +72,15 @@ def json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise CaseFormatError("no such file; check the path", path=path) from None
-    except IsADirectoryError:
-        raise CaseFormatError(
-            "is a directory; give a JSON Lines file (one JSON object per line)", path=path
-        ) from None
-    except PermissionError:
-        raise CaseFormatError("permission denied; check the file's permissions", path=path) from None
-    except OSError as exc:
-        raise CaseFormatError(f"cannot read: {exc.strerror or exc}", path=path) from None
-
-
 def read_jsonl(
     source: str | Path | bytes, *, encoding: str = "utf-8", name: str | None = None
 ) -> list[JsonLine]:
-    """Read a JSON Lines file (or its bytes), one :class:`JsonLine` per line, none dropped.
+    """Read a whole JSON Lines file (or its bytes), one :class:`JsonLine` per line, none dropped.
 
-    Args:
-        source: a file path, or the file's bytes (e.g. standard input).
-        encoding: the file's text encoding; ``utf-8`` (the default) also accepts a byte-order mark.
-            A line that is not valid in this encoding becomes a ``JsonLine`` with an ``error``
-            naming the likely encoding and how to convert the file (``iconv``).
-        name: how to name the source in messages (default: the path, or ``<stdin>`` for bytes).
-
-    Returns:
-        One entry per line (a final line break ends the last line; it does not start a new one).
-        Blank lines, lines that do not decode and lines that are not JSON carry ``error``.
-
-    Raises:
-        CaseFormatError: the file is missing, a directory, unreadable, UTF-16/32 encoded while
-            UTF-8 was asked for, or ``encoding`` is not an encoding Python knows.
+    The list form of :func:`~dutyroute.tools.batch_io.iter_jsonl` (which streams); see there for
+    the arguments. Raises CaseFormatError as it does.
     """
-    if isinstance(source, bytes):
-        data, shown = source, name or "<stdin>"
-    else:
-        path = Path(source)
-        data, shown = _read_bytes(path), name or str(path)
-    try:
-        codec = codecs.lookup(encoding).name
-    except LookupError:
-        raise CaseFormatError(
-            f"unknown encoding {encoding!r}; use utf-8, gb18030, gbk, big5 …", path=shown
-        ) from None
-    if codec.startswith(("utf-16", "utf-32")):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise CaseFormatError(f"not {encoding} text ({exc.reason})", path=shown) from None
-        raw_lines: list[bytes | str] = list(text.split("\n"))
-    else:
-        wide = wide_bom(data)
-        if wide is not None:
-            raise CaseFormatError(
-                f"the file is {wide}-encoded (it starts with a {wide} byte-order mark); "
-                + convert_hint(shown, wide, option="--encoding"),
-                path=shown,
-            )
-        raw_lines = list(data.split(b"\n"))
-    if raw_lines and raw_lines[-1] in (b"", ""):
-        raw_lines.pop()  # the final line break ends the last line
-    out: list[JsonLine] = []
-    for n, raw in enumerate(raw_lines, 1):
-        if isinstance(raw, bytes):
-            try:
-                text_line = raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                guess = guess_encoding(raw) if codec == "utf-8" else None
-                where = f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1}"
-                if guess:
-                    why = f"not UTF-8 text ({where}; the file looks {guess}-encoded): " + convert_hint(
-                        shown, guess, option="--encoding"
-                    )
-                else:
-                    why = f"not {encoding} text ({where}); " + convert_hint(shown, None)
-                out.append(JsonLine(n, error=why))
-                continue
-        else:
-            text_line = raw
-        text_line = text_line.removesuffix("\r").lstrip(_BOM)
-        if not text_line.strip():
-            out.append(JsonLine(n, error="blank line; expected one JSON object per line"))
-            continue
-        try:
-            out.append(JsonLine(n, value=json.loads(text_line)))
-        except json.JSONDecodeError as exc:
-            out.append(JsonLine(n, error=f"not JSON: {exc.msg} (column {exc.colno})"))
-        except RecursionError:
-            out.append(JsonLine(n, error="not JSON this reader accepts: nested too deeply"))
-    return out
+    return list(iter_jsonl(source, encoding=encoding, name=name))
 
 
 # ── output line models (the schema integrators validate batch output with) ──────────────────
@@ -365,6 +244,11 @@ def route_lines(router: Router, lines: Iterable[JsonLine], *, limit: int = 5) ->
         except (DutyrouteError, ValueError, TypeError) as exc:
             yield _error(n, case_id, str(exc), warnings)
             continue
+        except Exception as exc:  # a bug of ours must not cost the rest of the file its routes
+            yield _error(
+                n, case_id, f"internal error ({type(exc).__name__}: {exc}); please report it", warnings
+            )
+            continue
         record: dict[str, Any] = {"id": case_id, "line": n}
         record.update(d.to_batch())
         yield BatchOutcome(n, d.status, record, None, tuple(warnings))
@@ -376,10 +260,11 @@ def _error(n: int, case_id: Any, message: str, warnings: Iterable[str] = ()) -> 
 
 
 def dumps_line(record: Mapping[str, Any]) -> str:
-    """One output line: compact JSON with Chinese as is (escaped only where it cannot be UTF-8)."""
-    text = json.dumps(record, ensure_ascii=False)
+    """One output line: strict, compact JSON with Chinese as is (escaped only where it cannot be
+    UTF-8). Never writes NaN or Infinity (``allow_nan=False``: such a value raises ValueError)."""
+    text = json.dumps(record, ensure_ascii=False, allow_nan=False)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate from the input: keep the line valid UTF-8
-        text = json.dumps(record, ensure_ascii=True)
+        text = json.dumps(record, ensure_ascii=True, allow_nan=False)
     return text

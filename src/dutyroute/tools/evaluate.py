@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import CaseFormatError
 from ..model.decision import Decision
-from .batch import json_type, read_jsonl
+from .batch import json_type
+from .batch_io import iter_jsonl
 
 if TYPE_CHECKING:
     from ..model.lists import Rulebook
@@ -40,6 +41,7 @@ __all__ = [
     "check_cases",
     "evaluate",
     "read_cases",
+    "read_cases_lenient",
     "score_case",
 ]
 
@@ -55,6 +57,9 @@ class LabeledCase:
     tags: tuple[str, ...] = ()
     note: str = ""
     line: int = 0
+    writer: str = ""  # corpus only: who wrote it (grouped cross-validation keeps a writer in one fold)
+    style: str = ""  # corpus only: villager, operator, grid, letter, online, chat, cadre, enterprise …
+    source: str = ""  # corpus only: how it was made (written, probe …)
 
     @property
     def out_of_scope(self) -> bool:
@@ -125,44 +130,75 @@ def read_cases(path: str | Path, *, encoding: str = "utf-8") -> list[LabeledCase
     Raises:
         CaseFormatError: the file cannot be read (missing, a directory, another encoding — the
             message says how to convert it), or a line is not a JSON object with ``text`` (a
-            string) and ``accept`` (a list); ``file:line``.
+            string) and ``accept`` (a list); ``file:line`` (the first such line).
+    """
+    cases, errors = read_cases_lenient(path, encoding=encoding)
+    if errors:
+        raise errors[0]
+    return cases
+
+
+def read_cases_lenient(
+    path: str | Path, *, encoding: str = "utf-8"
+) -> tuple[list[LabeledCase], list[CaseFormatError]]:
+    """Read a labeled JSONL file, keeping every good line and one error per bad line.
+
+    Returns:
+        (cases in file order, one :class:`CaseFormatError` per line that is not a case — blank
+        lines are skipped, not errors).
+
+    Raises:
+        CaseFormatError: the file itself cannot be read (missing, a directory, UTF-16 …).
     """
     path = Path(path)
-    out = []
-    for item in read_jsonl(path, encoding=encoding):
+    out: list[LabeledCase] = []
+    errors: list[CaseFormatError] = []
+    for item in iter_jsonl(path, encoding=encoding):
         n = item.line
         if item.error is not None:
-            if item.error.startswith("blank line"):
-                continue  # blank lines separate nothing in a labeled file; no case is lost
-            raise CaseFormatError(item.error, path=path, line=n)
-        obj = item.value
-        if not isinstance(obj, dict) or "text" not in obj or "accept" not in obj:
-            got = (
-                json_type(obj)
-                if not isinstance(obj, dict)
-                else "an object without " + " and ".join(repr(k) for k in ("text", "accept") if k not in obj)
-            )
-            raise CaseFormatError(
-                f"expected an object with 'id', 'text' and 'accept', got {got}", path=path, line=n
-            )
-        if not isinstance(obj["text"], str):
-            raise CaseFormatError(f"'text' must be a string, got {json_type(obj['text'])}", path=path, line=n)
-        if not isinstance(obj["accept"], list):
-            raise CaseFormatError(
-                f"'accept' must be a list of routes, got {json_type(obj['accept'])}", path=path, line=n
-            )
-        out.append(
-            LabeledCase(
-                id=str(obj["id"]) if obj.get("id") is not None else f"line {n}",
-                text=obj["text"],
-                accept=tuple(obj["accept"]),
-                clarify=obj.get("clarify"),
-                tags=tuple(obj.get("tags") or ()),
-                note=str(obj.get("note", "")),
-                line=n,
-            )
+            if not item.error.startswith("blank line"):
+                errors.append(CaseFormatError(item.error, path=path, line=n))
+            continue
+        try:
+            out.append(_case(item.value, path, n))
+        except CaseFormatError as exc:
+            errors.append(exc)
+    return out, errors
+
+
+def _case(obj: Any, path: Path, n: int) -> LabeledCase:
+    if not isinstance(obj, dict) or "text" not in obj or "accept" not in obj:
+        got = (
+            json_type(obj)
+            if not isinstance(obj, dict)
+            else "an object without " + " and ".join(repr(k) for k in ("text", "accept") if k not in obj)
         )
-    return out
+        raise CaseFormatError(
+            f"expected an object with 'id', 'text' and 'accept', got {got}", path=path, line=n
+        )
+    if not isinstance(obj["text"], str):
+        raise CaseFormatError(f"'text' must be a string, got {json_type(obj['text'])}", path=path, line=n)
+    if not isinstance(obj["accept"], list) or not all(isinstance(a, dict) for a in obj["accept"]):
+        raise CaseFormatError(
+            f"'accept' must be a list of route objects, got {json_type(obj['accept'])}", path=path, line=n
+        )
+    clarify = obj.get("clarify")
+    if clarify is not None and not isinstance(clarify, dict):
+        raise CaseFormatError(
+            f"'clarify' must be null or an object, got {json_type(clarify)}", path=path, line=n
+        )
+    return LabeledCase(
+        id=str(obj["id"]) if obj.get("id") is not None else f"line {n}",
+        text=obj["text"],
+        accept=tuple(obj["accept"]),
+        clarify=clarify,
+        tags=tuple(str(t) for t in obj.get("tags") or ()) if isinstance(obj.get("tags") or (), list) else (),
+        note=str(obj.get("note", "")),
+        line=n,
+        writer=str(obj.get("writer") or ""),
+        style=str(obj.get("style") or ""),
+        source=str(obj.get("source") or ""),
+    )
 
 
 def check_cases(

@@ -182,7 +182,8 @@ class Recognizer:
         """Linear scores per class (float32, shape ``(len(classes),)``), in ``classes`` order."""
         idx, w = self.vector(norm)
         if idx.size == 0:
-            return np.asarray(self._intercept, dtype=np.float32).copy()
+            out: np.ndarray = np.array(self._intercept, dtype=np.float32)
+            return out
         raw = w @ self._coef[idx].astype(np.float32)
         return raw * self._scale + self._intercept  # type: ignore[no-any-return]
 

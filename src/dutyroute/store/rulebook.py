@@ -282,7 +282,21 @@ def _load(directory: Path) -> Rulebook:
             line=yaml_line(meta_path, ("format",)),
         )
     bodies_ref = meta.get("bodies") or "../bodies.yaml"
-    bodies_path = (directory / str(bodies_ref)).resolve()
+    if not isinstance(bodies_ref, str):
+        raise RuleFileError(
+            f"bodies: must be a path string, got {bodies_ref!r}",
+            path=meta_path,
+            line=yaml_line(meta_path, ("bodies",)),
+        )
+    bodies_path = (directory / bodies_ref).resolve()
+    home = directory.resolve().parent
+    if not bodies_path.is_relative_to(home) and not _is_bundled(bodies_path):
+        raise RuleFileError(
+            f"bodies: {bodies_ref!r} reaches outside the rules folder {home} (to {bodies_path}); a rulebook "
+            "reads only files of its own rules folder: put bodies.yaml there (../bodies.yaml)",
+            path=meta_path,
+            line=yaml_line(meta_path, ("bodies",)),
+        )
     registry = load_bodies(bodies_path) if not _is_bundled(bodies_path) else load_bodies()
     try:
         jur = Jurisdiction.model_validate(meta.get("jurisdiction"))

@@ -22,7 +22,9 @@ against a rulebook (matter ids exist, acting bodies are listed for that matter, 
 
 from __future__ import annotations
 
+import logging
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,10 @@ from .yamlio import read_yaml, yaml_line
 __all__ = ["load_rules"]
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MAX_PHRASE_CHARS = 200
+"""Longest phrase (say, means, unless, terms …) accepted in a rule file, in characters."""
+MAX_TEXT_FIELD_CHARS = 2000
+"""Longest text field (reason, question, example sentence) accepted in a rule file."""
 
 
 def load_rules(directory: str | Path | None = None) -> RuleSet:
@@ -100,7 +106,7 @@ def _load_scope(path: Path) -> tuple[Screen, ...]:
         keys = ("screens", i)
         if not isinstance(e, Mapping):
             raise _fail(path, keys, f"screen {i + 1} must be a mapping")
-        sid = str(_need(e, "id", path, keys, f"screen {i + 1}"))
+        sid = _need_text(e, "id", path, keys, f"screen {i + 1}")
         what = f"scope screen {sid!r}"
         _check_keys(e, {"id", "reason", "say", "unless", "strict", "examples"}, path, keys, what)
         if not _ID.match(sid):
@@ -108,13 +114,11 @@ def _load_scope(path: Path) -> tuple[Screen, ...]:
         if sid in seen:
             raise _fail(path, keys, f"duplicate screen id {sid!r}")
         seen.add(sid)
-        strict = e.get("strict", True)
-        if not isinstance(strict, bool):
-            raise _fail(path, keys, f"{what}: strict must be true or false, got {strict!r}")
+        strict = _flag(e, "strict", True, path, keys, what)
         out.append(
             Screen(
                 sid,
-                str(_need(e, "reason", path, keys, what)),
+                _need_text(e, "reason", path, keys, what),
                 _strs(_need(e, "say", path, keys, what), path, keys, f"{what} say", phrases=True),
                 _strs(e.get("unless"), path, keys, f"{what} unless", phrases=True),
                 strict,
@@ -149,15 +153,18 @@ def _strs(
 ) -> tuple[str, ...]:
     if value is None:
         return ()
-    if isinstance(value, (str, int, float)):
+    if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise _fail(path, keys, f"{what} must be a list of strings, got {type(value).__name__}")
+        raise _fail(path, keys, f"{what} must be a list of strings, got {_kind(value)}")
     out = []
     for v in value:
-        if isinstance(v, bool) or not isinstance(v, (str, int, float)):
-            raise _fail(path, keys, f"{what} must be a list of strings, found {v!r}")
-        s = str(v)
+        if not isinstance(v, str):
+            hint = "; write it in quotes" if isinstance(v, (int, float, bool)) else ""
+            raise _fail(path, keys, f"{what} must be a list of strings, found {_kind(v)} {_short(v)}{hint}")
+        if len(v) > MAX_PHRASE_CHARS:
+            raise _fail(path, keys, f"{what}: a string of {len(v)} characters (at most {MAX_PHRASE_CHARS})")
+        s = v
         if phrases:
             try:
                 split_phrase(s)
@@ -171,6 +178,88 @@ def _need(entry: Mapping[str, Any], key: str, path: Path, keys: tuple[Any, ...],
     if key not in entry or entry[key] in (None, "", []):
         raise _fail(path, keys, f"{what} has no {key!r}")
     return entry[key]
+
+
+def _regex(rx: str, path: Path, keys: tuple[Any, ...], what: str) -> re.Pattern[str]:
+    """Compile a fact regex, refusing one that can backtrack catastrophically.
+
+    The check is regexploit's (Doyensec's ReDoS finder, which models how Python's ``re``
+    backtracks): a pattern with a star height above 2 over overlapping characters, such as
+    ``(村+)+$``, takes exponential time on a short text that almost matches, and is refused.
+    """
+    try:
+        compiled = re.compile(rx)
+    except re.error as exc:
+        raise _fail(path, keys, f"{what}: bad regex {rx!r}: {exc}") from None
+    with warnings.catch_warnings():  # regexploit imports sre_parse, deprecated since Python 3.11
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import regexploit.redos
+        from regexploit.ast.sre import SreOpParser
+        from regexploit.redos import find
+
+    # regexploit logs through the module-level logging.debug(), which configures the *root* logger
+    # on first use (and then every library's debug output reaches stderr): give it a named logger
+    regexploit.redos.logging = logging.getLogger("regexploit")
+
+    try:
+        risky = [r for r in find(SreOpParser().parse_sre(rx)) if r.starriness > 2]
+    except Exception:  # a construct regexploit cannot model: refuse rather than guess
+        raise _fail(
+            path, keys, f"{what}: regex {rx!r} cannot be checked for catastrophic backtracking; simplify it"
+        ) from None
+    if risky:
+        raise _fail(
+            path,
+            keys,
+            f"{what}: regex {rx!r} can backtrack catastrophically (nested repetition over the same "
+            "characters, e.g. (a+)+); rewrite it without a repeated group of repeats",
+        )
+    return compiled
+
+
+def _need_text(entry: Mapping[str, Any], key: str, path: Path, keys: tuple[Any, ...], what: str) -> str:
+    """A required string field (see :func:`_text`)."""
+    return _text(_need(entry, key, path, keys, what), path, keys, f"{what}: {key}")
+
+
+def _text(value: Any, path: Path, keys: tuple[Any, ...], what: str) -> str:
+    """A string field, strictly: a number, boolean or list where text belongs is an error."""
+    if not isinstance(value, str):
+        hint = "; write it in quotes" if isinstance(value, (int, float, bool)) else ""
+        raise _fail(path, keys, f"{what} must be a string, got {_kind(value)} {_short(value)}{hint}")
+    if len(value) > MAX_TEXT_FIELD_CHARS:
+        raise _fail(
+            path, keys, f"{what}: a string of {len(value)} characters (at most {MAX_TEXT_FIELD_CHARS})"
+        )
+    return value
+
+
+def _flag(
+    entry: Mapping[str, Any], key: str, default: bool, path: Path, keys: tuple[Any, ...], what: str
+) -> bool:
+    """A boolean field, strictly: ``'false'`` (a quoted string) is not false, it is an error."""
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        raise _fail(
+            path, keys, f"{what}: {key} must be true or false (unquoted), got {_kind(value)} {_short(value)}"
+        )
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "list",
+        dict: "mapping",
+    }.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _check_keys(
@@ -214,7 +303,10 @@ def _load_lexicon(
     raw_typos = data.get("typos") or {}
     if not isinstance(raw_typos, Mapping):
         raise _fail(path, ("typos",), "typos must map a misspelling to its correction")
-    typos = tuple((str(k), str(v)) for k, v in raw_typos.items())
+    typos = tuple(
+        (_text(k, path, ("typos",), "typo"), _text(v, path, ("typos", k), f"typo {k!r}"))
+        for k, v in raw_typos.items()
+    )
     for wrong, right in typos:
         if not wrong.strip() or not right.strip() or "…" in wrong:
             raise _fail(path, ("typos",), f"typo {wrong!r} → {right!r}: both must be plain, non-empty text")
@@ -224,7 +316,7 @@ def _load_lexicon(
         keys = ("entries", i)
         if not isinstance(e, Mapping):
             raise _fail(path, keys, f"entry {i + 1} must be a mapping")
-        eid = str(_need(e, "id", path, keys, f"entry {i + 1}"))
+        eid = _need_text(e, "id", path, keys, f"entry {i + 1}")
         what = f"lexicon entry {eid!r}"
         _check_keys(e, {"id", "say", "means", "reason", "weight", "loose", "with"}, path, keys, what)
         if not _ID.match(eid):
@@ -240,7 +332,7 @@ def _load_lexicon(
                 eid,
                 _strs(_need(e, "say", path, keys, what), path, keys, f"{what} say", phrases=True),
                 _strs(_need(e, "means", path, keys, what), path, keys, f"{what} means"),
-                str(_need(e, "reason", path, keys, what)),
+                _need_text(e, "reason", path, keys, what),
                 float(weight),
                 keys,
                 _strs(e.get("loose"), path, keys, f"{what} loose", phrases=True),
@@ -259,7 +351,7 @@ def _load_facts(path: Path) -> tuple[FactSpec, ...]:
         keys = ("facts", i)
         if not isinstance(f, Mapping):
             raise _fail(path, keys, f"fact {i + 1} must be a mapping")
-        name = str(_need(f, "name", path, keys, f"fact {i + 1}"))
+        name = _need_text(f, "name", path, keys, f"fact {i + 1}")
         what = f"fact {name!r}"
         _check_keys(f, {"name", "label", "question", "reason", "values"}, path, keys, what)
         values = []
@@ -273,14 +365,11 @@ def _load_facts(path: Path) -> tuple[FactSpec, ...]:
             _check_keys(v, {"value", "label", "say", "regex"}, path, vkeys, f"{what} value {v['value']!r}")
             patterns = []
             for rx in _strs(v.get("regex"), path, vkeys, f"{what} regex"):
-                try:
-                    patterns.append(re.compile(rx))
-                except re.error as exc:
-                    raise _fail(path, vkeys, f"{what}: bad regex {rx!r}: {exc}") from None
+                patterns.append(_regex(rx, path, vkeys, what))
             values.append(
                 FactValue(
-                    str(v["value"]),
-                    str(v.get("label") or v["value"]),
+                    _text(v["value"], path, vkeys, f"{what}: value"),
+                    _text(v.get("label") or v["value"], path, vkeys, f"{what}: label"),
                     _strs(v.get("say"), path, vkeys, f"{what} say", phrases=True),
                     tuple(patterns),
                 )
@@ -288,9 +377,9 @@ def _load_facts(path: Path) -> tuple[FactSpec, ...]:
         out.append(
             FactSpec(
                 name,
-                str(f.get("label") or name),
-                str(_need(f, "question", path, keys, what)),
-                str(f.get("reason", "")),
+                _text(f.get("label") or name, path, keys, f"{what}: label"),
+                _need_text(f, "question", path, keys, what),
+                _text(f.get("reason", ""), path, keys, f"{what}: reason"),
                 tuple(values),
             )
         )
@@ -313,7 +402,10 @@ def _condition(raw: Any, path: Path, keys: tuple[Any, ...], what: str) -> Condit
         entries_none=_strs(raw.get("entries_none"), path, keys, f"{what} entries_none"),
         terms_any=_strs(raw.get("terms_any"), path, keys, f"{what} terms_any", phrases=True),
         terms_none=_strs(raw.get("terms_none"), path, keys, f"{what} terms_none", phrases=True),
-        facts=tuple((str(k), _strs(v, path, keys, f"{what} facts.{k}")) for k, v in facts.items()),
+        facts=tuple(
+            (_text(k, path, keys, f"{what} fact name"), _strs(v, path, keys, f"{what} facts.{k}"))
+            for k, v in facts.items()
+        ),
         missing=_strs(raw.get("missing"), path, keys, f"{what} missing"),
     )
 
@@ -334,11 +426,19 @@ def _examples(raw: Any, path: Path, keys: tuple[Any, ...], what: str) -> tuple[E
         facts = ex.get("facts") or {}
         out.append(
             Example(
-                str(ex["text"]),
-                None if ex.get("expect") is None else str(ex["expect"]),
+                _text(ex["text"], path, keys, f"{what} example text"),
+                None
+                if ex.get("expect") is None
+                else _text(ex["expect"], path, keys, f"{what} example expect"),
                 None if ex.get("acting") is None else _strs(ex["acting"], path, ekeys, f"{what} acting"),
-                None if ex.get("not") is None else str(ex["not"]),
-                tuple((str(k), str(v)) for k, v in facts.items()),
+                None if ex.get("not") is None else _text(ex["not"], path, keys, f"{what} example not"),
+                tuple(
+                    (
+                        _text(k, path, keys, f"{what} example fact"),
+                        _text(v, path, keys, f"{what} example fact {k}"),
+                    )
+                    for k, v in facts.items()
+                ),
                 None,
             )
         )
@@ -354,7 +454,12 @@ def _targets(raw: Any, path: Path, keys: tuple[Any, ...], what: str) -> tuple[Ta
             out.append(Target(t))
         elif isinstance(t, Mapping) and "matter" in t:
             _check_keys(t, {"matter", "acting"}, path, keys, f"{what} target")
-            out.append(Target(str(t["matter"]), _strs(t.get("acting"), path, keys, f"{what} acting")))
+            out.append(
+                Target(
+                    _text(t["matter"], path, keys, f"{what} matter"),
+                    _strs(t.get("acting"), path, keys, f"{what} acting"),
+                )
+            )
         else:
             raise _fail(
                 path, keys, f"{what}: a target is a matter id or {{matter: ID, acting: [...]}}, got {t!r}"
@@ -373,7 +478,7 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
         keys = ("contrasts", i)
         if not isinstance(c, Mapping):
             raise _fail(path, keys, f"contrast {i + 1} must be a mapping")
-        cid = str(_need(c, "id", path, keys, f"contrast {i + 1}"))
+        cid = _need_text(c, "id", path, keys, f"contrast {i + 1}")
         what = f"contrast {cid!r}"
         _check_keys(
             c, {"id", "fact", "reason", "when", "routes", "ask", "triggers", "examples"}, path, keys, what
@@ -390,9 +495,12 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
         contrasts.append(
             Contrast(
                 cid,
-                str(_need(c, "fact", path, keys, what)),
-                str(_need(c, "reason", path, keys, what)),
-                tuple((str(v), _targets(t, path, keys, what)) for v, t in routes.items()),
+                _need_text(c, "fact", path, keys, what),
+                _need_text(c, "reason", path, keys, what),
+                tuple(
+                    (_text(v, path, keys, f"{what} route value"), _targets(t, path, keys, what))
+                    for v, t in routes.items()
+                ),
                 _condition(c.get("when"), path, keys, what),
                 ask,
                 _examples(c.get("examples"), path, keys, what),
@@ -405,7 +513,7 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
         keys = ("rules", i)
         if not isinstance(r, Mapping):
             raise _fail(path, keys, f"rule {i + 1} must be a mapping")
-        rid = str(_need(r, "id", path, keys, f"rule {i + 1}"))
+        rid = _need_text(r, "id", path, keys, f"rule {i + 1}")
         what = f"rule {rid!r}"
         _check_keys(
             r,
@@ -439,23 +547,32 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
             raise _fail(path, keys, f"{what}: boost must be a number in [0, 5]")
         rule = Rule(
             rid,
-            str(_need(r, "reason", path, keys, what)),
+            _need_text(r, "reason", path, keys, what),
             _condition(_need(r, "when", path, keys, what), path, keys, what),
             _strs(r.get("prefer"), path, keys, f"{what} prefer"),
             _strs(r.get("exclude"), path, keys, f"{what} exclude"),
             float(boost),
-            tuple((str(m), _strs(b, path, keys, f"{what} acting")) for m, b in acting.items()),
+            tuple(
+                (_text(m, path, keys, f"{what} acting matter"), _strs(b, path, keys, f"{what} acting"))
+                for m, b in acting.items()
+            ),
             _examples(r.get("examples"), path, keys, what),
             keys,
-            bool(r.get("unmatched", False)),
-            tuple((str(m), _strs(b, path, keys, f"{what} cooperating")) for m, b in cooperating.items()),
+            _flag(r, "unmatched", False, path, keys, what),
+            tuple(
+                (
+                    _text(m, path, keys, f"{what} cooperating matter"),
+                    _strs(b, path, keys, f"{what} cooperating"),
+                )
+                for m, b in cooperating.items()
+            ),
         )
         if not (rule.prefer or rule.exclude or rule.acting or rule.unmatched or rule.cooperating):
             raise _fail(
                 path, keys, f"{what} does nothing: give prefer, exclude, acting, cooperating or unmatched"
             )
         rules.append(rule)
-    return tuple(contrasts), tuple(rules), str(data.get("rulebook", ""))
+    return tuple(contrasts), tuple(rules), _text(data.get("rulebook", ""), path, ("rulebook",), "rulebook")
 
 
 def _suggest(value: str, known: Any) -> str:

@@ -14,43 +14,109 @@ from ..errors import RuleFileError
 
 __all__ = ["plain_validation_message", "read_yaml", "where", "yaml_line"]
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+MAX_YAML_BYTES = 4 * 1024 * 1024
+"""Largest rule or rulebook file read (the bundled lexicon is about 0.1 MB): a bigger file is
+refused before it is parsed."""
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, first: int, again: int) -> None:
+        self.key, self.first, self.again = key, first, again
+
+
+class _Alias(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """PyYAML's (C) safe loader, stricter: a key twice in one mapping and aliases (``*name``) are
+    errors. PyYAML silently keeps the last of two equal keys, and aliases let a few lines expand
+    into gigabytes (an "alias bomb"); rule files need neither."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise _Alias(node.start_mark.line + 1)
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = (key_node.tag, key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise _DuplicateKey(key_node.value, seen[key], line)
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
 
 
 # ── YAML reading with line numbers on failure ────────────────────────────────────────────────
 def read_yaml(path: str | Path) -> tuple[Any, str]:
-    """Parse a YAML file with PyYAML's C loader.
+    """Parse a YAML file with PyYAML's C loader, strictly.
 
     Returns:
         (data, text): the parsed document and the file's text.
 
     Raises:
-        RuleFileError: the file is missing, not UTF-8, or not valid YAML (with the line).
+        RuleFileError: the file is missing, larger than :data:`MAX_YAML_BYTES`, not UTF-8 (with the
+            line and byte offset), not valid YAML (with the line), holds a key twice in one
+            mapping (both lines), or uses an alias (``*name``).
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise RuleFileError(
+                f"{size:,} bytes, more than the {MAX_YAML_BYTES:,} a rule file may have; split it or "
+                "check it is the file you meant",
+                path=path,
+            )
+        data = path.read_bytes()
     except FileNotFoundError:
         raise RuleFileError("file not found", path=path) from None
-    except UnicodeDecodeError as exc:
-        raise RuleFileError(f"not UTF-8 ({exc.reason})", path=path) from None
     except OSError as exc:
         raise RuleFileError(f"cannot read: {exc.strerror}", path=path) from None
     try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad_line = data[: exc.start].count(b"\n") + 1
+        raise RuleFileError(
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} ({exc.reason}); "
+            "save the file as UTF-8",
+            path=path,
+            line=bad_line,
+        ) from None
+    try:
         return yaml.load(text, Loader=_Loader), text
+    except _DuplicateKey as exc:
+        raise RuleFileError(
+            f"key {str(exc.key)[:60]!r} appears twice in one mapping (first at line {exc.first}); "
+            "YAML would silently keep the second: merge them or rename one",
+            path=path,
+            line=exc.again,
+        ) from None
+    except _Alias as exc:
+        raise RuleFileError(
+            "YAML aliases (*name, <<: *name) are not allowed in rule files; write the value out",
+            path=path,
+            line=exc.line,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         context = exc.context or ""
         if exc.context and exc.context_mark is not None and exc.context_mark.line + 1 != line:
             context = f"{exc.context} (started at line {exc.context_mark.line + 1})"
-        what = " ".join(str(s) for s in (context, exc.problem) if s)
+        what = " ".join(str(s) for s in (context, exc.problem) if s)[:300]
         raise RuleFileError(
             f"YAML syntax error: {what}; fix the file's syntax", path=path, line=line
         ) from None
     except yaml.YAMLError as exc:
-        raise RuleFileError(f"YAML error: {exc}", path=path) from None
+        raise RuleFileError(f"YAML error: {str(exc)[:300]}", path=path) from None
 
 
 def yaml_line(path: str | Path, keys: tuple[Any, ...]) -> int | None:

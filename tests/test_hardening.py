@@ -349,7 +349,15 @@ _hostile = st.one_of(
 )
 
 
-@settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=2500,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(text=_hostile)
 def test_any_text_gives_a_decision_or_a_documented_error(router, text):
     try:

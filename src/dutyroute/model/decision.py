@@ -47,6 +47,8 @@ __all__ = [
     "FactFinding",
     "MatchedClause",
     "MatterInfo",
+    "ModelScore",
+    "Precedent",
     "RouteFailure",
     "RuleFiring",
     "Status",
@@ -192,6 +194,36 @@ class RuleFiring(_Frozen):
     effect: str
 
 
+class ModelScore(_Frozen):
+    """One class as the trained recognizer and the fusion saw it.
+
+    Attributes:
+        matter: a matter id, or ``OUT_OF_SCOPE``.
+        recognizer: the recognizer's linear score (a margin; > 0 means "this class").
+        fused: the fused probability of the class among the text's candidates, in [0, 1].
+    """
+
+    matter: str
+    recognizer: float
+    fused: float
+
+
+class Precedent(_Frozen):
+    """A labeled example of the corpus close to the incident (类案), for a dispatcher to compare.
+
+    Attributes:
+        id: the example's id in ``corpus/`` (``W03-0112``).
+        excerpt: its first 80 characters.
+        matter: the matter it is labeled with (``OUT_OF_SCOPE`` for an example no list covers).
+        similarity: cosine similarity of the two texts' TF-IDF vectors, in [0, 1].
+    """
+
+    id: str
+    excerpt: str
+    matter: str
+    similarity: float = Field(ge=0.0, le=1.0)
+
+
 class Trace(_Frozen):
     """How the decision was reached."""
 
@@ -199,6 +231,10 @@ class Trace(_Frozen):
     facts: dict[str, FactFinding] = Field(default_factory=dict)
     terms: tuple[TermHit, ...] = ()
     candidates: tuple[Candidate, ...] = ()
+    model: tuple[ModelScore, ...] = Field(
+        default=(),
+        description="the recognizer's and the fusion's view of the best candidates (empty without one)",
+    )
     rules: tuple[RuleFiring, ...] = ()
     note: str = ""
 
@@ -226,6 +262,12 @@ class Decision(_Frozen):
     basis_clauses: tuple[MatchedClause, ...] = ()
     trace: Trace
     rulebook_hash: str
+    model_hash: str | None = Field(default=None, description="hash of the recognizer artifact used, if any")
+    auto_dispatch: bool = Field(
+        default=False,
+        description="confidence clears the artifact's auto-dispatch threshold (routes right ≥ 95 % there)",
+    )
+    precedents: tuple[Precedent, ...] = ()
 
     @model_validator(mode="after")
     def _only_routed_names_a_route(self) -> Decision:
@@ -316,5 +358,8 @@ class Decision(_Frozen):
                 for a in self.alternatives
             ],
             township_role=self.township_role,
+            auto_dispatch=self.auto_dispatch,
         )
+        if self.precedents:
+            out["precedents"] = [p.model_dump() for p in self.precedents]
         return out

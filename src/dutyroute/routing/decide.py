@@ -20,6 +20,8 @@ from ..model.decision import (
     Decision,
     MatchedClause,
     MatterInfo,
+    ModelScore,
+    Precedent,
     TermHit,
     Trace,
 )
@@ -63,9 +65,17 @@ class DecisionBuilder:
         margin = (score - runner_up) / score if score > 0 else 0.0
         return round(max(0.0, min(1.0, strength * (0.55 + 0.45 * margin))), 4)
 
-    def trace(self, w: RouteState, term_hits: tuple[TermHit, ...], note: str = "") -> Trace:
-        """What the route read: text, facts, lexicon terms, the top 10 candidates, rules fired."""
+    def trace(
+        self,
+        w: RouteState,
+        term_hits: tuple[TermHit, ...],
+        note: str = "",
+        model: tuple[ModelScore, ...] = (),
+    ) -> Trace:
+        """What the route read: text, facts, lexicon terms, the top 10 candidates, the recognizer's
+        and the fusion's view, rules fired."""
         return Trace(
+            model=model,
             text=w.shown,
             facts=dict(w.facts),
             terms=term_hits,
@@ -84,9 +94,31 @@ class DecisionBuilder:
         )
 
     def unmatched(
-        self, w: RouteState, term_hits: tuple[TermHit, ...], top: Candidate | None, floor: float
+        self,
+        w: RouteState,
+        term_hits: tuple[TermHit, ...],
+        top: Candidate | None,
+        floor: float,
+        *,
+        confidence: float | None = None,
+        note: str = "",
+        auto: bool = False,
+        precedents: tuple[Precedent, ...] = (),
+        model: tuple[ModelScore, ...] = (),
+        model_hash: str | None = None,
     ) -> Decision:
-        """No list covers the text: a screen or rule said so, or the best score is below ``floor``."""
+        """No list covers the text: a screen or rule said so, the fusion's best is "no list covers
+        it" (``confidence`` given), or the best score is below ``floor``."""
+        if w.outside is None and confidence is not None:
+            return Decision(
+                status="unmatched",
+                confidence=round(confidence, 4),
+                trace=self.trace(w, term_hits, note, model),
+                rulebook_hash=self._hash,
+                model_hash=model_hash,
+                auto_dispatch=auto,
+                precedents=precedents,
+            )
         if w.outside is not None:
             kind = "scope screen" if w.outside in self.screens else "rule"
             note = f"{kind} {w.outside!r}: the incident is outside what these lists cover"
@@ -102,20 +134,40 @@ class DecisionBuilder:
         return Decision(
             status="unmatched",
             confidence=confidence,
-            trace=self.trace(w, term_hits, note),
+            trace=self.trace(w, term_hits, note, model),
             rulebook_hash=self._hash,
+            model_hash=model_hash,
         )
 
     def decide(
-        self, w: RouteState, term_hits: tuple[TermHit, ...], question: Clarification | None, limit: int
+        self,
+        w: RouteState,
+        term_hits: tuple[TermHit, ...],
+        question: Clarification | None,
+        limit: int,
+        *,
+        confidence: float | None = None,
+        auto: bool = False,
+        precedents: tuple[Precedent, ...] = (),
+        model: tuple[ModelScore, ...] = (),
+        model_hash: str | None = None,
     ) -> Decision:
-        """The decision on the top candidate: routed, or asking ``question`` first."""
+        """The decision on the top candidate: routed, or asking ``question`` first.
+
+        With ``confidence`` (fusion) it is the calibrated probability of the route, and the
+        candidates' scores are fused probabilities × 100 (an alternative's confidence is its own).
+        """
         top = w.cands[0]
         m = top.matter
-        runner = next((c.score for c in w.cands[1:] if c.matter.id != m.id), 0.0)
-        conf = self.confidence(top.score, runner)
+        if confidence is None:
+            runner = next((c.score for c in w.cands[1:] if c.matter.id != m.id), 0.0)
+            conf = self.confidence(top.score, runner)
+            alternatives = self._alternatives(w, conf, limit)
+        else:
+            conf = round(confidence, 4)
+            alternatives = self._alternatives(w, conf, limit, fused=True)
         acting, how = self.acting.select(m, w)
-        alternatives = self._alternatives(w, conf, limit)
+        extra = {"model_hash": model_hash, "auto_dispatch": auto, "precedents": precedents}
         if question is not None:
             # Nothing is routed until the fact is known: no matter, acting body or basis is
             # presented; the routes per answer are in clarify.options, and every candidate
@@ -156,8 +208,9 @@ class DecisionBuilder:
                 MatchedClause(field=c.field, body=c.body, text=c.text, score=round(s, 3))  # type: ignore[arg-type]
                 for c, s in self.index.clause_scores(m.id, w.query)[:3]
             ),
-            trace=self.trace(w, term_hits, f"acting: {how}"),
+            trace=self.trace(w, term_hits, f"acting: {how}", model),
             rulebook_hash=self._hash,
+            **extra,  # type: ignore[arg-type]
         )
 
     def _alternative(self, m: Matter, acting: tuple[str, ...], confidence: float) -> Alternative:
@@ -170,14 +223,18 @@ class DecisionBuilder:
             title=m.title,
         )
 
-    def _alternatives(self, w: RouteState, conf: float, limit: int) -> tuple[Alternative, ...]:
+    def _alternatives(
+        self, w: RouteState, conf: float, limit: int, *, fused: bool = False
+    ) -> tuple[Alternative, ...]:
         top = w.cands[0]
         out: list[Alternative] = []
         for c in w.cands[1 : limit + 1]:
             acting = self.acting.select(c.matter, w)[0]
-            out.append(
-                self._alternative(c.matter, acting, round(min(conf, conf * c.score / top.score) * 0.9, 4))
-            )
+            if fused:  # its own fused probability
+                alt_conf = round(max(0.0, min(1.0, c.score / 100.0)), 4)
+            else:
+                alt_conf = round(min(conf, conf * c.score / top.score) * 0.9, 4)
+            out.append(self._alternative(c.matter, acting, alt_conf))
         return tuple(out)
 
     def _cooperating(

@@ -23,14 +23,14 @@ Who acts, by list, is :mod:`dutyroute.model.duties`, read through the responsibi
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, overload
 
 from ..errors import IncidentTextError
 from ..graph.query import ResponsibilityGraph
-from ..model.decision import Decision, RouteFailure, RuleFiring, TermHit
+from ..model.decision import Decision, ModelScore, Precedent, RouteFailure, RuleFiring, TermHit
 from ..model.lists import Rulebook
 from ..model.rules import Contrast, Rule, RuleSet
 from ..store.bundle import Bundle
@@ -44,7 +44,9 @@ from .contrasts import CLARIFY_RATIO, ContrastApplier
 from .decide import DecisionBuilder
 from .evidence import EvidenceReader
 from .facts import read_facts, validate_caller_facts
-from .retrieve import MatterIndex
+from .fusion import EngineView, Fusion
+from .recognizer import OUT_OF_SCOPE, Recognizer
+from .retrieve import Candidate, MatterIndex
 from .rules import RuleApplier
 from .state import RouteState
 
@@ -65,6 +67,10 @@ UNMATCHED_OUTSIDE_SCORE = 120.0
 tickets, telecom …)."""
 PINYIN_MAX_CHARS = 120
 """Texts up to this length (characters) get the homophone-repair fallback when unmatched."""
+FUSED_ENGINE_CANDIDATES = 10
+"""The engine's best this many candidates go into fusion."""
+PRECEDENTS = 3
+"""Nearest corpus examples a decision carries (``Decision.precedents``)."""
 PINYIN_PENALTY = 0.8
 """Concept credit multiplier in the fallback pass (evidence read through a repaired typo)."""
 
@@ -74,6 +80,8 @@ class Router:
 
     Args:
         rulebook: the township's duty lists (:func:`dutyroute.store.rulebook.load_rulebook`).
+        recognizer: the trained recognizer fused with the rules (default: the one bundled, if
+            it was trained for this rulebook; None: the rules alone).
         rules: lexicon, facts and routing rules (default: the bundled ``rules/``). Routing rules name
             matter ids of one township's lists (``rulebook:`` in ``routing.yaml``); for another
             township's rulebook they are left out and listed in :attr:`warnings`, while the lexicon
@@ -90,7 +98,12 @@ class Router:
         ('routed', 'B96', ('小京庄乡',))
     """
 
-    def __init__(self, rulebook: Rulebook, rules: RuleSet | None = None) -> None:
+    def __init__(
+        self,
+        rulebook: Rulebook,
+        rules: RuleSet | None = None,
+        recognizer: Recognizer | Literal["bundled"] | None = "bundled",
+    ) -> None:
         rules = rules if rules is not None else load_rules()
         self.rulebook = rulebook
         self.rules = rules
@@ -126,6 +139,20 @@ class Router:
         self._pinyin = PinyinRepair(vocabulary)  # built on first use (fallback pass only)
         self._entry = {e.id: e for e in rules.lexicon}
         self._hash = rulebook.hash
+        self.recognizer: Recognizer | None = None
+        self._fusion: Fusion | None = None
+        rec = Recognizer.bundled() if recognizer == "bundled" else recognizer
+        if rec is not None:
+            trained_for = rec.meta.get("rulebook", {}).get("key")
+            unknown = [c for c in rec.classes if c != OUT_OF_SCOPE and c not in self._index._pos]
+            if trained_for not in (None, key) or unknown:
+                self.warnings += (
+                    f"recognizer {rec.hash} was trained for rulebook {trained_for!r}, not {key!r}: routing with "
+                    "the rules alone (train one for this rulebook: dutyroute train --rules …)",
+                )
+            else:
+                self.recognizer = rec
+                self._fusion = Fusion.from_meta(rec.meta)
         self._sealed = True
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -193,29 +220,7 @@ class Router:
         """
         limit = _check_limit(limit)
         caller = validate_caller_facts(self.rules.facts, facts)
-        if isinstance(text, str) and len(text) > MAX_RAW_CHARS:
-            raise IncidentTextError(
-                f"incident text has {len(text)} characters, more than the {MAX_RAW_CHARS} accepted before "
-                f"normalisation (at most {MAX_TEXT_CHARS} after it); split it into separate incidents "
-                "or pass a summary",
-                length=len(text),
-                limit=MAX_RAW_CHARS,
-            )
-        norm = normalize(text)
-        if not norm:
-            raise IncidentTextError(
-                "incident text is empty after normalisation (only whitespace, punctuation, markup or "
-                "emoji); pass a description of the incident",
-                length=0,
-                limit=MAX_TEXT_CHARS,
-            )
-        if len(norm) > MAX_TEXT_CHARS:
-            raise IncidentTextError(
-                f"incident text has {len(norm)} characters after normalisation, more than the limit of "
-                f"{MAX_TEXT_CHARS}; split it into separate incidents or pass a summary",
-                length=len(norm),
-                limit=MAX_TEXT_CHARS,
-            )
+        norm = self._checked(text)
         work_text = self._evidence.prepare(norm)
         decision = self._route_text(norm, work_text, caller, limit, repairs=())
         if decision.status != "unmatched" or len(work_text) > PINYIN_MAX_CHARS:
@@ -291,6 +296,34 @@ class Router:
                     raise TypeError(f"text {i}: {exc}") from exc
         return out
 
+    @staticmethod
+    def _checked(text: str) -> str:
+        """The normalised text, or IncidentTextError / TypeError (see :meth:`route`)."""
+        if isinstance(text, str) and len(text) > MAX_RAW_CHARS:
+            raise IncidentTextError(
+                f"incident text has {len(text)} characters, more than the {MAX_RAW_CHARS} accepted before "
+                f"normalisation (at most {MAX_TEXT_CHARS} after it); split it into separate incidents "
+                "or pass a summary",
+                length=len(text),
+                limit=MAX_RAW_CHARS,
+            )
+        norm = normalize(text)
+        if not norm:
+            raise IncidentTextError(
+                "incident text is empty after normalisation (only whitespace, punctuation, markup or "
+                "emoji); pass a description of the incident",
+                length=0,
+                limit=MAX_TEXT_CHARS,
+            )
+        if len(norm) > MAX_TEXT_CHARS:
+            raise IncidentTextError(
+                f"incident text has {len(norm)} characters after normalisation, more than the limit of "
+                f"{MAX_TEXT_CHARS}; split it into separate incidents or pass a summary",
+                length=len(norm),
+                limit=MAX_TEXT_CHARS,
+            )
+        return norm
+
     # ── the stages ──────────────────────────────────────────────────────────────────────────
     def _route_text(
         self,
@@ -301,6 +334,22 @@ class Router:
         *,
         repairs: tuple[tuple[str, str], ...],
     ) -> Decision:
+        work, term_hits, screens = self._analyse(norm, work_text, caller, repairs)
+        floor = self._floor(work, screens)
+        top = work.cands[0] if work.cands else None
+        if work.outside is not None:  # a strict scope screen or an `unmatched` rule: rule-driven
+            return self._decide.unmatched(work, term_hits, top, floor)
+        if self._fusion is None or self.recognizer is None:
+            if top is None or top.score < floor:
+                return self._decide.unmatched(work, term_hits, top, floor)
+            question = self._contrasts.apply(work)
+            return self._decide.decide(work, term_hits, question, limit)
+        return self._fused(norm, work, term_hits, floor, screens, limit)
+
+    def _analyse(
+        self, norm: str, work_text: str, caller: Mapping[str, str], repairs: tuple[tuple[str, str], ...]
+    ) -> tuple[RouteState, tuple[TermHit, ...], list[Any]]:
+        """Evidence, facts, the engine's candidates and the routing rules: the state before fusion."""
         ev = self._evidence.read(work_text)
         boosts = dict(ev.boosts)
         if repairs:  # evidence read through a repaired typo counts less
@@ -327,12 +376,98 @@ class Router:
                 RuleFiring(rule="pinyin-repair", effect="; ".join(f"{a}→{b}" for a, b in repairs))
             )
         self._rules.apply(work)
+        return work, term_hits, list(ev.screens)
+
+    def engine_view(self, text: str) -> tuple[EngineView, bool]:
+        """What the rule engine alone makes of a text: its view for fusion, and whether the rules
+        force it unmatched (a strict scope screen or an ``unmatched`` rule). ``dutyroute train``
+        fits the fusion on exactly this.
+
+        Raises:
+            IncidentTextError, TypeError: as :meth:`route`.
+        """
+        norm = self._checked(text)
+        work, _, screens = self._analyse(norm, self._evidence.prepare(norm), {}, ())
+        floor = self._floor(work, screens)
+        return self._engine_view(work, floor, screens), work.outside is not None
+
+    @staticmethod
+    def _engine_view(work: RouteState, floor: float, screens: Sequence[Any]) -> EngineView:
         top = work.cands[0] if work.cands else None
-        floor = self._floor(work, ev.screens)
-        if top is None or top.score < floor or work.outside is not None:
-            return self._decide.unmatched(work, term_hits, top, floor)
+        return EngineView(
+            tuple((c.matter.id, c.score, c.concepts > 0) for c in work.cands[:FUSED_ENGINE_CANDIDATES]),
+            top is None or top.score < floor,
+            any(not sc.strict for sc in screens),
+        )
+
+    def _fused(
+        self,
+        norm: str,
+        work: RouteState,
+        term_hits: tuple[TermHit, ...],
+        floor: float,
+        screens: Sequence[Any],
+        limit: int,
+    ) -> Decision:
+        """Fusion of the recognizer with the engine, then the rule-driven rest (contrasts, acting)."""
+        assert self._fusion is not None and self.recognizer is not None
+        view = self._engine_view(work, floor, screens)
+        svc = self.recognizer.scores(norm)
+        ranked = self._fusion.rank(svc, view, excluded=tuple(work.excluded))
+        model = tuple(
+            ModelScore(matter=m, recognizer=round(svc.get(m, 0.0), 4), fused=round(p, 4))
+            for m, p in ranked[:8]
+        )
+        engine_top = view.cands[0][0] if view.cands and not view.unmatched else OUT_OF_SCOPE
+        p_top = ranked[0][1] if ranked else 1.0
+        p_second = ranked[1][1] if len(ranked) > 1 else 0.0
+        model_hash = self.recognizer.hash
+        if not ranked or ranked[0][0] == OUT_OF_SCOPE:
+            conf = self._fusion.confidence(p_top, p_second, engine_top == OUT_OF_SCOPE, True, False)
+            precedents = self._precedents(norm, OUT_OF_SCOPE)
+            return self._decide.unmatched(
+                work,
+                term_hits,
+                work.cands[0] if work.cands else None,
+                floor,
+                confidence=conf,
+                note=f"fusion: no list covers it (p {p_top:.2f})",
+                auto=conf >= self._fusion.auto_dispatch,
+                precedents=precedents,
+                model=model,
+                model_hash=model_hash,
+            )
+        by_id = {c.matter.id: c for c in work.cands}
+        cands = []
+        for m, p in ranked:
+            if m == OUT_OF_SCOPE:
+                continue
+            c = by_id.get(m) or Candidate(self.graph.matter(m)[1], 0.0, 0.0, 0.0, [])
+            c.score = 100.0 * p
+            cands.append(c)
+        work.cands = cands
         question = self._contrasts.apply(work)
-        return self._decide.decide(work, term_hits, question, limit)
+        top_id = work.cands[0].matter.id
+        conf = self._fusion.confidence(p_top, p_second, top_id == engine_top, False, question is not None)
+        return self._decide.decide(
+            work,
+            term_hits,
+            question,
+            limit,
+            confidence=conf,
+            auto=conf >= self._fusion.auto_dispatch and question is None,
+            precedents=self._precedents(norm, top_id if question is None else None),
+            model=model,
+            model_hash=model_hash,
+        )
+
+    def _precedents(self, norm: str, matter: str | None) -> tuple[Precedent, ...]:
+        if self.recognizer is None or matter is None:
+            return ()
+        return tuple(
+            Precedent(id=p.id, excerpt=p.excerpt, matter=p.matter, similarity=p.similarity)
+            for p in self.recognizer.precedents(norm, matter, PRECEDENTS)
+        )
 
     def _floor(self, work: RouteState, screens: Iterable[Any]) -> float:
         """The score the top candidate needs (see the UNMATCHED_* constants); a strict screen that

@@ -56,6 +56,7 @@ class RuleApplier:
             w.outside = r.id
             effects.append("unmatched")
         if r.exclude:
+            w.excluded.update(r.exclude)
             before = len(w.cands)
             w.cands = [c for c in w.cands if c.matter.id not in r.exclude]
             if len(w.cands) != before:

@@ -26,6 +26,7 @@ class RouteState:
         cooperating: extra cooperating departments a rule named, by matter id.
         fired: the rules, contrasts and screens that fired, for the trace.
         outside: id of a rule or screen that declared the text outside the lists, or None.
+        excluded: matters a rule excluded (fusion keeps them out too).
     """
 
     text: str
@@ -39,6 +40,7 @@ class RouteState:
     cooperating: dict[str, tuple[str, ...]] = field(default_factory=dict)
     fired: list[RuleFiring] = field(default_factory=list)
     outside: str | None = None
+    excluded: set[str] = field(default_factory=set)
 
     def fact_values(self) -> dict[str, str]:
         """Fact name → value, the form rule conditions read."""

@@ -128,7 +128,9 @@ def test_lint_json_and_strict(capsys, tmp_path):
 def test_version(capsys):
     from dutyroute import __version__
 
-    assert run(capsys, "version")[:2] == (0, __version__ + "\n")
+    code, out, _ = run(capsys, "version")
+    assert code == 0 and out.splitlines()[0] == __version__
+    assert out.splitlines()[1].startswith("rulebook sha256:") and out.splitlines()[2].startswith("recognizer ")
 
 
 @pytest.mark.parametrize("command", ["compile", "export", "schema", "lint"])

@@ -6,6 +6,7 @@ become one clean line on stderr and exit code 2. Commands are grouped by topic, 
 - ``rulebook_cmds``: compile, export, schema, lint
 - ``graph_cmds``: who, matter, graph export / graph draw
 - ``route_cmds``: route, batch, eval
+- ``model_cmds``: train
 """
 
 from __future__ import annotations
@@ -90,11 +91,12 @@ def _reflow_help(typer_app: typer.Typer) -> None:
 
 
 def _register() -> None:
-    from . import graph_cmds, route_cmds, rulebook_cmds
+    from . import graph_cmds, model_cmds, route_cmds, rulebook_cmds
 
     rulebook_cmds.register(app)
     graph_cmds.register(app)
     route_cmds.register(app)
+    model_cmds.register(app)
     _reflow_help(app)
 
 

@@ -46,10 +46,15 @@ def _write(text: str, out: Path | None) -> None:
 
 @commands.command()
 def version() -> None:
-    """Print the dutyroute version."""
+    """Print the dutyroute version, then the bundled rulebook's and recognizer's hashes."""
     from .. import __version__
+    from ..routing.recognizer import Recognizer
+    from ..store.rulebook import load_rulebook
 
     typer.echo(__version__)
+    typer.echo(f"rulebook {load_rulebook().hash}")
+    rec = Recognizer.bundled()
+    typer.echo(f"recognizer {rec.hash if rec is not None else 'none (rules only)'}")
 
 
 @commands.command("compile")

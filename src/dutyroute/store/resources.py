@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["rules_dir"]
+__all__ = ["corpus_dir", "rules_dir"]
 
 
 def rules_dir() -> Path:
@@ -24,3 +24,16 @@ def rules_dir() -> Path:
     raise FileNotFoundError(
         f"no bundled rules/ found (looked in {packaged} and {checkout}); reinstall dutyroute"
     )
+
+
+def corpus_dir() -> Path:
+    """The bundled labeled corpus (``corpus/``: inside the wheel as ``dutyroute/corpus``).
+
+    Raises:
+        FileNotFoundError: neither the packaged copy nor a source checkout's ``corpus/`` exists.
+    """
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "corpus", package.parents[1] / "corpus"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"no bundled corpus/ found (looked in {package / 'corpus'}); reinstall dutyroute")

@@ -28,7 +28,15 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExtraMissingError, InputError
-from ..routing.recognizer import ARTIFACT_FILES, FORMAT, MAX_NGRAM, OUT_OF_SCOPE, artifact_hash, features
+from ..routing.recognizer import (
+    ARTIFACT_FILES,
+    FORMAT,
+    MAX_NGRAM,
+    OUT_OF_SCOPE,
+    Recognizer,
+    artifact_hash,
+    features,
+)
 from ..text.normalize import normalize
 from .evaluate import LabeledCase, read_cases
 
@@ -160,7 +168,13 @@ def fit(texts: Sequence[str], labels: Sequence[str], settings: TrainSettings = T
         raise InputError("the corpus has fewer than two labels; training needs examples of several matters")
     vec = vectorizer(settings)
     x = vec.fit_transform(texts)
-    model = svm(C=settings.c, max_iter=settings.max_iter, class_weight=settings.class_weight, dual=True)
+    model = svm(
+        C=settings.c,
+        max_iter=settings.max_iter,
+        class_weight=settings.class_weight,
+        dual=True,
+        random_state=0,
+    )
     model.fit(x, list(labels))
     vocab = [str(t) for t in vec.get_feature_names_out()]
     return Fitted(
@@ -179,6 +193,15 @@ def quantize(coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
     q = np.clip(np.rint(coef / scale), -127, 127).astype(np.int8)
     return q, scale
+
+
+def recognizer_from(fitted: Fitted, meta: dict[str, Any], cases: Sequence[LabeledCase] = ()) -> Recognizer:
+    """An in-memory :class:`~dutyroute.routing.recognizer.Recognizer` of a fitted model, quantised
+    exactly as :func:`write_artifact` stores it (so cross-validation measures what ships)."""
+    q, scale = quantize(fitted.coef)
+    full = {"features": {"max_n": fitted.settings.max_n}, **meta}
+    examples = [(c.id, label_of(c), c.text) for c in cases]
+    return Recognizer(fitted.vocab, fitted.idf, q, scale, fitted.intercept, fitted.classes, full, examples)
 
 
 def write_artifact(
@@ -233,3 +256,107 @@ def write_artifact(
     )
     assert all((out / f).exists() for f in ARTIFACT_FILES)
     return digest
+
+
+@dataclass
+class TrainResult:
+    """What ``dutyroute train`` built and measured.
+
+    Attributes:
+        artifact: the folder written.
+        hash: the artifact's hash.
+        cases: how many corpus cases it was trained on.
+        writers: how many writers they come from.
+        cv_accuracy: grouped cross-validated route accuracy (writers held out), in [0, 1].
+        auto_dispatch: the auto-dispatch threshold chosen, and the share of cross-validated
+            routes at or above it.
+        seconds: training time.
+    """
+
+    artifact: Path
+    hash: str
+    cases: int
+    writers: int
+    cv_accuracy: float
+    auto_dispatch: tuple[float, float]
+    seconds: float
+
+
+def train(
+    corpus: Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    bundle: Any,
+    settings: TrainSettings | None = None,
+    folds: int = 5,
+    progress: Any = lambda msg: None,
+) -> TrainResult:
+    """Train the recognizer, the fusion and the calibration from corpus files; write the artifact.
+
+    Args:
+        corpus: corpus folders or files (every ``*.jsonl`` under a folder, sorted).
+        out_dir: the artifact folder to write (created; its files replaced).
+        bundle: the rulebook and rule files (:class:`~dutyroute.store.bundle.Bundle`) the router
+            is fused with.
+        settings: recognizer settings (default :class:`TrainSettings`).
+        folds: folds of the grouped cross-validation that fits fusion and calibration.
+        progress: called with one line of news per step.
+
+    Raises:
+        InputError: a corpus path is missing, or it has fewer than two writers or labels.
+        CaseFormatError: a corpus line is not a case. ExtraMissingError: scikit-learn missing.
+    """
+    import time
+
+    from .crossval import cross_validate, fit_calibration, fit_fusion, fusion_meta, threshold
+
+    t0 = time.perf_counter()
+    settings = settings or TrainSettings()
+    files = corpus_files(corpus)
+    cases = load_corpus(files)
+    rb, rules = bundle.rulebook, bundle.rules
+    cv = cross_validate(cases, rb, rules, settings, folds=folds, progress=progress)
+    oks = [{str(a["matter"]) for a in c.accept} or {OUT_OF_SCOPE} for c in cases]
+    w, b = fit_fusion(cv.svc, cv.engine, oks)
+    cal = fit_calibration(cv.cal_inputs, cv.right)
+    auto = threshold(cv.confidence, cv.right)
+    covered = sum(c >= auto for c in cv.confidence) / len(cases)
+    progress(f"fusion and calibration fitted; auto-dispatch at confidence ≥ {auto} ({covered:.0%} of routes)")
+    fitted = fit([normalize(c.text) for c in cases], [label_of(c) for c in cases], settings)
+    root = Path(files[0]).parent if files else Path(".")
+    writers = len({c.writer for c in cases})
+    corpus_meta: dict[str, Any] = {
+        "files": [_shown(f, root) for f in files],
+        "hash": corpus_hash(files),
+        "cases": len(cases),
+        "writers": writers,
+    }
+    right = sum(cv.right)
+    extra = {
+        "rulebook": {"key": rb.jurisdiction.key, "hash": rb.hash},
+        "fusion": fusion_meta(w, b, cal, auto),
+        "cv": {
+            "folds": max(cv.folds) + 1,
+            "grouped_by": "writer",
+            "route_accuracy": round(right / len(cases), 4),
+            "auto_dispatch_coverage": round(covered, 4),
+        },
+    }
+    digest = write_artifact(fitted, out_dir, cases=cases, corpus=corpus_meta, extra_meta=extra)
+    progress(f"wrote {out_dir} ({digest})")
+    return TrainResult(
+        Path(out_dir),
+        digest,
+        len(cases),
+        writers,
+        right / len(cases),
+        (auto, covered),
+        time.perf_counter() - t0,
+    )
+
+
+def _shown(f: Path, root: Path) -> str:
+    try:
+        return Path(f).resolve().relative_to(root.resolve().parent).as_posix()
+    except ValueError:
+        return Path(f).name

@@ -56,7 +56,7 @@ def train(
     """
     from ..routing.recognizer import bundled_artifact_dir
     from ..store.resources import corpus_dir
-    from ..tools.train import train as run_train
+    from ..tools.training import train as run_train
 
     sources: list[Path] = [] if only else [corpus_dir()]
     sources += corpus or []

@@ -76,14 +76,19 @@ class EngineView:
     soft_screen: bool
 
 
-def candidate_features(svc: Mapping[str, float], engine: EngineView) -> list[tuple[str, list[float]]]:
+def candidate_features(
+    svc: Mapping[str, float], engine: EngineView, ranked: Sequence[str] | None = None
+) -> list[tuple[str, list[float]]]:
     """The candidates of one text and their :data:`FEATURES`, in a stable order.
 
     Args:
         svc: class → recognizer margin (every class of the recognizer).
         engine: the engine's view of the text.
+        ranked: the classes by falling margin, ties by name (at least MODEL_TOP + 1 of them), if
+            the caller sorted them already.
     """
-    ranked = sorted(svc, key=lambda k: (-svc[k], k))
+    if ranked is None:
+        ranked = sorted(svc, key=lambda k: (-svc[k], k))
     top_svc = ranked[0] if ranked else None
     second = svc[ranked[1]] if len(ranked) > 1 else 0.0
     best = svc[top_svc] if top_svc is not None else 0.0
@@ -148,11 +153,15 @@ class Fusion:
         )
 
     def rank(
-        self, svc: Mapping[str, float], engine: EngineView, excluded: Sequence[str] = ()
+        self,
+        svc: Mapping[str, float],
+        engine: EngineView,
+        excluded: Sequence[str] = (),
+        ranked: Sequence[str] | None = None,
     ) -> list[tuple[str, float]]:
         """The candidates with their fused probabilities (summing to 1), best first."""
         scored = []
-        for m, feats in candidate_features(svc, engine):
+        for m, feats in candidate_features(svc, engine, ranked):
             if m in excluded:
                 continue
             scored.append((m, self.bias + math.fsum(w * x for w, x in zip(self.weights, feats, strict=True))))

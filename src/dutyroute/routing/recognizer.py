@@ -25,8 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -66,17 +65,21 @@ MAX_NGRAM = 3
 _DIGITS = str.maketrans("0123456789", "0000000000")
 
 
-def features(norm: str, max_n: int = MAX_NGRAM) -> Iterator[str]:
+def features(norm: str, max_n: int = MAX_NGRAM) -> list[str]:
     """The n-grams (1 to ``max_n`` characters) of a normalised text, within its clauses (never
     across ``，``/``。``/spaces), digits folded to ``0`` (numbers are noise, their presence is not).
 
-    This one function is the analyzer at training (scikit-learn's ``analyzer=``) and at routing.
+    This one function is the analyzer at training (scikit-learn's ``analyzer=``) and at routing;
+    the order of the n-grams carries no meaning (only their counts do).
     """
+    out: list[str] = []
     for seg in segments(norm.translate(_DIGITS)):
-        n_seg = len(seg)
-        for n in range(1, max_n + 1):
-            for i in range(n_seg - n + 1):
-                yield seg[i : i + n]
+        out.extend(seg)
+        if max_n >= 2:
+            out.extend(map(str.__add__, seg, seg[1:]))
+        for n in range(3, max_n + 1):
+            out.extend([seg[i : i + n] for i in range(len(seg) - n + 1)])
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,31 +208,31 @@ class Recognizer:
         Args:
             norm: the normalised text (:func:`dutyroute.text.normalize.normalize`).
         """
-        vocab = self._vocab
-        counts = Counter(i for g in features(norm, self._max_n) if (i := vocab.get(g)) is not None)
-        if not counts:
+        found = [i for i in map(self._vocab.get, features(norm, self._max_n)) if i is not None]
+        if not found:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        w = (1.0 + np.log(tf)) * self.idf[idx]
+        idx, counts = np.unique(np.array(found, dtype=np.int64), return_counts=True)
+        w = (1.0 + np.log(counts.astype(np.float32))) * self.idf[idx]
         norm2 = float(np.sqrt(np.dot(w, w)))
         return idx, (w / norm2 if norm2 > 0 else w)
 
-    def decision(self, norm: str) -> np.ndarray:
+    def decision(self, norm: str, vector: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """Linear scores per class (float32, shape ``(len(classes),)``), in ``classes`` order."""
-        idx, w = self.vector(norm)
+        idx, w = vector if vector is not None else self.vector(norm)
         if idx.size == 0:
             out: np.ndarray = np.array(self._intercept, dtype=np.float32)
             return out
         raw = w @ self._coef[idx].astype(np.float32)
         return raw * self._scale + self._intercept  # type: ignore[no-any-return]
 
-    def scores(self, norm: str) -> dict[str, float]:
+    def scores(self, norm: str, vector: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, float]:
         """Class → linear score (see :meth:`decision`)."""
-        return dict(zip(self.classes, self.decision(norm).tolist(), strict=True))
+        return dict(zip(self.classes, self.decision(norm, vector).tolist(), strict=True))
 
     # ── precedents (类案) ───────────────────────────────────────────────────────────────────
-    def precedents(self, norm: str, matter: str, k: int = 3) -> list[Precedent]:
+    def precedents(
+        self, norm: str, matter: str, k: int = 3, vector: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> list[Precedent]:
         """The ``k`` corpus examples labeled ``matter`` nearest to the text (cosine of their TF-IDF
         vectors), best first; ties by example id.
 
@@ -237,6 +240,7 @@ class Recognizer:
             norm: the normalised text.
             matter: a matter id, or :data:`OUT_OF_SCOPE`.
             k: how many (≥ 0).
+            vector: the text's :meth:`vector`, when the caller has it already.
 
         Cost: the first call for a matter vectorises its examples (about 50, ~10 ms) into a sparse
         matrix; later calls are one sparse product (~50 µs).
@@ -244,7 +248,7 @@ class Recognizer:
         if k <= 0 or matter not in self._examples:
             return []
         pool = self._pool(matter)
-        idx, w = self.vector(norm)
+        idx, w = vector if vector is not None else self.vector(norm)
         if idx.size == 0 or pool.data.size == 0:
             return []
         q = np.zeros(len(self._vocab), dtype=np.float32)
@@ -253,7 +257,10 @@ class Recognizer:
         starts = np.minimum(pool.indptr[:-1], max(prod.size - 1, 0))
         sums = np.add.reduceat(prod, starts) if prod.size else np.zeros(len(pool.ids), dtype=np.float32)
         sims = np.where(np.diff(pool.indptr) > 0, sums, 0.0)  # an example without features: 0
-        order = sorted(range(len(pool.ids)), key=lambda i: (-round(float(sims[i]), 6), pool.ids[i]))[:k]
+        # best first; equal similarities (to 6 decimals) by example id: stable across processes
+        keys = np.round(sims.astype(np.float64), 6)
+        cand = np.argsort(-keys, kind="stable")[: max(k * 4, k)]
+        order = sorted(cand.tolist(), key=lambda i: (-keys[i], pool.ids[i]))[:k]
         out = []
         for i in order:
             text = pool.texts[i]

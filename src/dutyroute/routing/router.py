@@ -28,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, overload
 
+import numpy as np
+
 from ..errors import IncidentTextError
 from ..graph.query import ResponsibilityGraph
 from ..model.decision import Decision, ModelScore, Precedent, RouteFailure, RuleFiring, TermHit
@@ -44,7 +46,7 @@ from .contrasts import CLARIFY_RATIO, ContrastApplier
 from .decide import DecisionBuilder
 from .evidence import EvidenceReader
 from .facts import read_facts, validate_caller_facts
-from .fusion import EngineView, Fusion
+from .fusion import MODEL_TOP, EngineView, Fusion
 from .recognizer import OUT_OF_SCOPE, Recognizer
 from .retrieve import Candidate, MatterIndex
 from .rules import RuleApplier
@@ -412,8 +414,12 @@ class Router:
         """Fusion of the recognizer with the engine, then the rule-driven rest (contrasts, acting)."""
         assert self._fusion is not None and self.recognizer is not None
         view = self._engine_view(work, floor, screens)
-        svc = self.recognizer.scores(norm)
-        ranked = self._fusion.rank(svc, view, excluded=tuple(work.excluded))
+        rec = self.recognizer
+        vec = rec.vector(norm)
+        dec = rec.decision(norm, vec)
+        order = np.argsort(-dec, kind="stable")[: MODEL_TOP + 1]  # classes are sorted: ties by name
+        svc = dict(zip(rec.classes, dec.tolist(), strict=True))
+        ranked = self._fusion.rank(svc, view, tuple(work.excluded), [rec.classes[i] for i in order])
         model = tuple(
             ModelScore(matter=m, recognizer=round(svc.get(m, 0.0), 4), fused=round(p, 4))
             for m, p in ranked[:8]
@@ -424,7 +430,7 @@ class Router:
         model_hash = self.recognizer.hash
         if not ranked or ranked[0][0] == OUT_OF_SCOPE:
             conf = self._fusion.confidence(p_top, p_second, engine_top == OUT_OF_SCOPE, True, False)
-            precedents = self._precedents(norm, OUT_OF_SCOPE)
+            precedents = self._precedents(norm, OUT_OF_SCOPE, vec)
             return self._decide.unmatched(
                 work,
                 term_hits,
@@ -456,17 +462,17 @@ class Router:
             limit,
             confidence=conf,
             auto=conf >= self._fusion.auto_dispatch and question is None,
-            precedents=self._precedents(norm, top_id if question is None else None),
+            precedents=self._precedents(norm, top_id if question is None else None, vec),
             model=model,
             model_hash=model_hash,
         )
 
-    def _precedents(self, norm: str, matter: str | None) -> tuple[Precedent, ...]:
+    def _precedents(self, norm: str, matter: str | None, vec: Any = None) -> tuple[Precedent, ...]:
         if self.recognizer is None or matter is None:
             return ()
         return tuple(
             Precedent(id=p.id, excerpt=p.excerpt, matter=p.matter, similarity=p.similarity)
-            for p in self.recognizer.precedents(norm, matter, PRECEDENTS)
+            for p in self.recognizer.precedents(norm, matter, PRECEDENTS, vec)
         )
 
     def _floor(self, work: RouteState, screens: Iterable[Any]) -> float:

@@ -130,7 +130,9 @@ def test_version(capsys):
 
     code, out, _ = run(capsys, "version")
     assert code == 0 and out.splitlines()[0] == __version__
-    assert out.splitlines()[1].startswith("rulebook sha256:") and out.splitlines()[2].startswith("recognizer ")
+    assert out.splitlines()[1].startswith("rulebook sha256:") and out.splitlines()[2].startswith(
+        "recognizer "
+    )
 
 
 @pytest.mark.parametrize("command", ["compile", "export", "schema", "lint"])

@@ -1,4 +1,4 @@
-"""No labeled dev sentence (or a near copy) lives in the repository's rules, tests, examples or README.
+"""No labeled dev sentence (or a near copy) lives in the repository's rules, tests, examples, README or corpus.
 
 The labeled incidents in ``../shared/cases/dev.jsonl`` measure the router; rules and example
 sentences written from them would make that measure (and the held-out one) meaningless. This test
@@ -57,3 +57,47 @@ def test_no_dev_sentence_span_in_the_repository() -> None:
                 found.append(f"{path.relative_to(ROOT)}: {span!r} from dev text {spans[span][:40]!r}")
                 break
     assert not found, "dev sentences copied into the repository (reword them):\n" + "\n".join(found)
+
+
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+
+def _corpus_texts() -> list[tuple[str, str]]:
+    out = []
+    for f in sorted((ROOT / "corpus").glob("*.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                out.append((f"{f.name}:{r['id']}", r["text"]))
+    return out
+
+
+def _real_messages() -> list[str]:
+    import csv
+
+    csv.field_size_limit(10**7)
+    rows = []
+    for f in sorted(REALDATA.glob("*.csv")):
+        with f.open(encoding="utf-8", errors="replace", newline="") as fh:
+            rows += ["".join(row) for row in csv.reader(fh)]
+    return rows
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="../shared/cases/dev.jsonl is not next to the repository")
+def test_corpus_holds_no_copy_of_dev_eval_or_real_messages() -> None:
+    """corpus/ shares no 12-character run with dev, eval/ or a real message, and nearly copies no
+    dev or eval/ text (4-gram Jaccard ≥ 0.5) — the criteria scripts/build_corpus.py applies."""
+    from dutyroute.tools.corpus import near_copies_of, sharing_spans
+
+    corpus = _corpus_texts()
+    if not corpus:
+        pytest.skip("corpus/ holds no *.jsonl yet")
+    texts = [t for _, t in corpus]
+    measured = [json.loads(x)["text"] for x in DEV.read_text(encoding="utf-8").splitlines() if x.strip()]
+    for f in sorted((ROOT / "eval").glob("*.jsonl")):
+        measured += [json.loads(x)["text"] for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
+    others = measured + (_real_messages() if REALDATA.exists() else [])
+    bad = sorted(sharing_spans(texts, others) | near_copies_of(texts, measured))
+    assert not bad, "corpus texts copying measured or real texts:\n" + "\n".join(
+        corpus[i][0] for i in bad[:20]
+    )

@@ -75,7 +75,8 @@ def train(
             ]
         if differ:
             typer.echo(
-                f"{target}: differs from a rebuild from the corpus ({', '.join(differ)}); run dutyroute train",
+                f"{target}: differs from a rebuild from the corpus ({', '.join(differ)}); "
+                "run dutyroute train",
                 err=True,
             )
             raise typer.Exit(1)
@@ -85,7 +86,8 @@ def train(
     typer.echo(
         f"trained on {result.cases} cases from {result.writers} writers in {result.seconds:.0f} s: "
         f"grouped cross-validated route accuracy {result.cv_accuracy:.3f}; auto-dispatch at confidence "
-        f"≥ {result.auto_dispatch[0]} ({result.auto_dispatch[1]:.0%} of routes); {result.artifact} {result.hash}"
+        f"≥ {result.auto_dispatch[0]} ({result.auto_dispatch[1]:.0%} of routes); "
+        f"{result.artifact} {result.hash}"
     )
 
 

@@ -177,7 +177,8 @@ class Recognizer:
             ]
         except FileNotFoundError as exc:
             raise RuleFileError(
-                f"recognizer artifact incomplete: {Path(str(exc.filename)).name} missing; rebuild it with: dutyroute train",
+                f"recognizer artifact incomplete: {Path(str(exc.filename)).name} missing; "
+                "rebuild it with: dutyroute train",
                 path=p,
             ) from None
         except (ValueError, OSError, KeyError) as exc:

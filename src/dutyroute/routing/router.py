@@ -149,8 +149,8 @@ class Router:
             unknown = [c for c in rec.classes if c != OUT_OF_SCOPE and c not in self._index._pos]
             if trained_for not in (None, key) or unknown:
                 self.warnings += (
-                    f"recognizer {rec.hash} was trained for rulebook {trained_for!r}, not {key!r}: routing with "
-                    "the rules alone (train one for this rulebook: dutyroute train --rules …)",
+                    f"recognizer {rec.hash} was trained for rulebook {trained_for!r}, not {key!r}: "
+                    "routing with the rules alone (train one for this rulebook: dutyroute train --rules …)",
                 )
             else:
                 self.recognizer = rec

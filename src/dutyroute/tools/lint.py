@@ -32,6 +32,9 @@ Checks (code → severity):
   fact value or lexicon entry the rulebook or rule files lack (warning: a router build warning,
   e.g. a lexicon term found in no matter); ``rules-rulebook`` (warning): ``routing.yaml`` is
   written for a rulebook that is not there.
+- corpus files (``corpus/``, any ``*.jsonl``): ``corpus-load``, ``corpus-label``, ``corpus-acting``,
+  ``corpus-reclaimed``, ``corpus-field``, ``duplicate-id``, ``duplicate-text``, ``near-duplicate``
+  (see :mod:`dutyroute.tools.corpus`).
 - ``skipped`` (info): a rulebook did not load, so the checks that need it (unused bodies, the
   routing rules against it) were not run — rather than reporting what only follows from the
   load error.
@@ -53,6 +56,7 @@ from ..store.rules import load_rules
 from ..store.rules_check import rule_problems
 from ..store.seeds import read_lists
 from ..store.yamlio import read_yaml
+from .corpus import lint_corpus
 from .findings import Finding, Severity, _display, _load_finding, _sorted
 from .lint_rulebook import lint_bodies, lint_rulebook
 
@@ -202,6 +206,13 @@ def _lint_seed(path: Path) -> list[Finding]:
     return out
 
 
+def _is_corpus_dir(p: Path) -> bool:
+    """A folder of labeled JSONL files with no rulebook, bodies file or rule file in it."""
+    if (p / META_FILE).exists() or (p / "bodies.yaml").exists() or any((p / f).exists() for f in RULE_FILES):
+        return False
+    return any(p.rglob("*.jsonl")) and not any((d / META_FILE).exists() for d in p.iterdir() if d.is_dir())
+
+
 def lint_path(path: str | Path | None = None) -> list[Finding]:
     """Check whatever is at ``path``.
 
@@ -209,7 +220,9 @@ def lint_path(path: str | Path | None = None) -> list[Finding]:
         path: a rulebook directory (or its ``rulebook.yaml``; the rule files in its parent are
             checked against it too), a ``rules/`` directory holding rulebooks, ``bodies.yaml``
             and the rule files ``lexicon.yaml``/``facts.yaml``/``routing.yaml`` (or one of those
-            files: its directory is checked), a ``bodies.yaml``, or a list text (seed).
+            files: its directory is checked), a ``bodies.yaml``, a list text (seed), or a labeled
+            corpus (a ``*.jsonl`` file or a folder of them, checked against the bundled rulebook:
+            :mod:`dutyroute.tools.corpus`).
             None: the bundled ``rules/``.
 
     Returns:
@@ -221,6 +234,9 @@ def lint_path(path: str | Path | None = None) -> list[Finding]:
     if p.is_file() and (p.name == META_FILE or p.name in RULE_FILES):
         p = p.parent
     findings: list[Finding] = []
+    if (p.is_file() and p.suffix == ".jsonl") or (p.is_dir() and _is_corpus_dir(p)):
+        files = [p] if p.is_file() else sorted(p.rglob("*.jsonl"))
+        return lint_corpus(files, load_rulebook())
     if p.is_dir():
         if (p / META_FILE).exists():
             found, _used, rb = _lint_rulebook_dir(p)

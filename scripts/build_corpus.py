@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Build ``corpus/`` from the writers' raw files, the second readers' verdicts and the referees.
+
+    python scripts/build_corpus.py --raw RAW/ --reviews REVIEW/ [--referees REFEREE/] \
+        [--out corpus/] [--report corpus/REVIEW.md] [--unreviewed keep|drop]
+
+Inputs (kept outside the repository; the corpus is what they produce):
+
+- ``RAW/<writer>.jsonl``: ``{id, text, accept: [{matter, acting}], clarify, style, tags, note}``;
+- ``REVIEW/<reader>-<writer>.jsonl``: ``{id, verdict: agree|disagree|bad_text, accept?, clarify?,
+  reason?}`` (a second reader's verdict on each record);
+- ``REFEREE/*.jsonl``: ``{id, decision: writer|reader|own|drop, accept?, clarify?, reason}``, the third
+  reader's ruling on each disagreement.
+
+A record enters the corpus when the second reader agrees, or the referee settles the disagreement
+(with the writer's, the reader's or the referee's own label); ``bad_text`` and ``drop`` records
+leave, and so do unsettled disagreements. Then, in order:
+
+1. acting bodies are made one acting option of the matter (:func:`dutyroute.tools.corpus.acting_sets`):
+   a part of joint receivers becomes the whole joint option; a department of a joint header acts as
+   that header's option; several departments with options of their own become one route each;
+2. cooperating and reclaimed are filled in from the list (cooperative → the township cooperates;
+   reclaimed → ``reclaimed: true``), ``out_of_scope`` tagged;
+3. a text that repeats an earlier one (punctuation ignored), nearly copies it
+   (:func:`dutyroute.tools.corpus.near_duplicates`), nearly copies a dev or ``eval/`` text (4-gram
+   Jaccard ≥ 0.5), or shares a 12-character span with dev, ``eval/`` or a real message of
+   ``../shared/realdata`` is left out.
+
+Every step's count is printed and written to the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import json
+import sys
+from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
+
+from dutyroute.model.lists import ListKind
+from dutyroute.store.rulebook import load_rulebook
+from dutyroute.tools.corpus import (
+    COPY_SPAN,
+    acting_sets,
+    near_copies_of,
+    near_duplicates,
+    sharing_spans,
+    squash,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except ValueError as exc:
+                print(f"{path}:{n}: skipped, not JSON ({exc})", file=sys.stderr)
+    return out
+
+
+def _measured_texts() -> list[str]:
+    """The texts of dev and eval/ (what the router is measured on)."""
+    texts: list[str] = []
+    for f in [SHARED / "cases" / "dev.jsonl", *sorted((ROOT / "eval").glob("*.jsonl"))]:
+        if f.exists():
+            texts += [str(r.get("text", "")) for r in _jsonl(f)]
+    return texts
+
+
+def _forbidden_texts() -> Iterator[str]:
+    """dev, eval/ and every row of the real messages (streamed)."""
+    yield from _measured_texts()
+    csv.field_size_limit(10**7)
+    for f in sorted((SHARED / "realdata").glob("*.csv")):
+        with f.open(encoding="utf-8", errors="replace", newline="") as fh:
+            for row in csv.reader(fh):
+                yield "".join(row)
+
+
+def _normalise(route: dict[str, Any], options: dict[str, list[frozenset[str]]]) -> list[dict[str, Any]]:
+    mid = route.get("matter")
+    acting = frozenset(route.get("acting") or ())
+    opts = options.get(str(mid))
+    if not opts:
+        return []
+    if acting in opts:
+        return [{"matter": mid, "acting": sorted(acting)}]
+    for o in opts:  # a part of a joint receiver block acts with the whole block
+        if acting and acting < o and len(o) > 1:
+            return [{"matter": mid, "acting": sorted(o)}]
+    out = []
+    for body in route.get("acting") or ():
+        single = [o for o in opts if body in o]
+        if single:
+            out.append({"matter": mid, "acting": sorted(single[0])})
+    if not out:  # a department of a joint header (identical clauses) acts as the header's option
+        grouped = [o for o in opts if len(o) == 1]
+        if grouped and acting:
+            out.append({"matter": mid, "acting": sorted(grouped[0])})
+    unique: list[dict[str, Any]] = []
+    for r in out:
+        if r not in unique:
+            unique.append(r)
+    return unique
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--raw", type=Path, required=True)
+    ap.add_argument("--reviews", type=Path, required=True)
+    ap.add_argument("--referees", type=Path)
+    ap.add_argument("--out", type=Path, default=ROOT / "corpus")
+    ap.add_argument("--report", type=Path, default=ROOT / "corpus" / "REVIEW.md")
+    ap.add_argument("--unreviewed", choices=("keep", "drop"), default="drop")
+    args = ap.parse_args()
+
+    rb = load_rulebook()
+    options = acting_sets(rb)
+    lists = {m.id: m.list for m in rb.matters}
+    town = rb.jurisdiction.township
+    verdicts: dict[str, dict[str, Any]] = {}
+    for f in sorted(args.reviews.glob("*.jsonl")):
+        for r in _jsonl(f):
+            verdicts[str(r.get("id"))] = r
+    rulings: dict[str, dict[str, Any]] = {}
+    if args.referees:
+        for f in sorted(args.referees.glob("*.jsonl")):
+            for r in _jsonl(f):
+                rulings[str(r.get("id"))] = r
+
+    count: collections.Counter[str] = collections.Counter()
+    per_writer: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    kept: list[tuple[str, dict[str, Any]]] = []
+    for f in sorted(args.raw.glob("*.jsonl")):
+        writer = f.stem
+        for r in _jsonl(f):
+            rid = str(r.get("id"))
+            count["written"] += 1
+            v = verdicts.get(rid)
+            pw = per_writer[writer]
+            pw["written"] += 1
+            label = {"accept": r.get("accept") or [], "clarify": r.get("clarify")}
+            how = "agree"
+            if v is None:
+                pw["unreviewed"] += 1
+                count["unreviewed"] += 1
+                if args.unreviewed == "drop":
+                    continue
+                how = "unreviewed"
+            else:
+                pw["reviewed"] += 1
+                pw[v.get("verdict", "?")] += 1
+                if v.get("verdict") == "bad_text":
+                    count["bad_text"] += 1
+                    continue
+                if v.get("verdict") == "disagree":
+                    ruling = rulings.get(rid)
+                    if ruling is None:
+                        count["disagree_unsettled"] += 1
+                        continue
+                    decision = ruling.get("decision")
+                    pw[f"referee_{decision}"] += 1
+                    if decision == "drop":
+                        count["referee_drop"] += 1
+                        continue
+                    if decision == "reader":
+                        label = {"accept": v.get("accept") or [], "clarify": v.get("clarify")}
+                    elif decision == "own":
+                        label = {"accept": ruling.get("accept") or [], "clarify": ruling.get("clarify")}
+                    how = f"referee:{decision}"
+            accept: list[dict[str, Any]] = []
+            index_map: dict[int, int] = {}
+            for i, route in enumerate(list(label["accept"] or [])):
+                routes = _normalise(route, options)
+                if not routes:
+                    count["route_dropped"] += 1
+                    continue
+                index_map[i] = len(accept)
+                for nr in routes:
+                    if nr not in accept:
+                        accept.append(nr)
+            if label["accept"] and not accept:
+                count["no_valid_route"] += 1
+                continue
+            for nr in accept:
+                kind = lists[nr["matter"]]
+                nr["cooperating"] = [town] if kind is ListKind.cooperative else []
+                nr["reclaimed"] = kind is ListKind.reclaimed
+            clarify = label["clarify"]
+            if isinstance(clarify, dict) and isinstance(clarify.get("options"), dict):
+                opts = {k: index_map[v] for k, v in clarify["options"].items() if v in index_map}
+                clarify = (
+                    {"fact": clarify.get("fact"), "options": opts} if len(set(opts.values())) > 1 else None
+                )
+            else:
+                clarify = None
+            tags = [str(t) for t in r.get("tags") or []]
+            if not accept and "out_of_scope" not in tags:
+                tags.append("out_of_scope")
+            kept.append(
+                (
+                    writer,
+                    {
+                        "id": rid,
+                        "text": r["text"],
+                        "accept": accept,
+                        "clarify": clarify,
+                        "tags": tags,
+                        "note": str(r.get("note") or ""),
+                        "source": "team",
+                        "style": r.get("style") or "",
+                        "writer": writer,
+                        "review": how,
+                    },
+                )
+            )
+
+    keys = [squash(c["text"]) for _, c in kept]
+    drop: set[int] = set()
+    first: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if k in first:
+            drop.add(i)
+            count["duplicate"] += 1
+        first.setdefault(k, i)
+    for nd in near_duplicates([c["text"] for _, c in kept]):
+        if nd.later not in drop:
+            drop.add(nd.later)
+            count["near_duplicate"] += 1
+    texts = [c["text"] for _, c in kept]
+    for i in sorted(near_copies_of(texts, _measured_texts()) - drop):
+        drop.add(i)
+        count["near_copy_of_dev_or_eval"] += 1
+    for i in sorted(sharing_spans(texts, _forbidden_texts()) - drop):
+        drop.add(i)
+        count["copies_dev_eval_or_realdata"] += 1
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for old in args.out.glob("*.jsonl"):
+        old.unlink()
+    by_writer: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for i, (w, c) in enumerate(kept):
+        if i not in drop:
+            by_writer[w].append(c)
+    total = 0
+    for w, rows in sorted(by_writer.items()):
+        with (args.out / f"{w}.jsonl").open("w", encoding="utf-8") as fh:
+            for c in rows:
+                fh.write(json.dumps(c, ensure_ascii=False, sort_keys=False) + "\n")
+        total += len(rows)
+    count["in_corpus"] = total
+    _report(args.report, count, per_writer, by_writer)
+    print(json.dumps(dict(count), ensure_ascii=False))
+    return 0
+
+
+def _report(
+    path: Path,
+    count: collections.Counter[str],
+    per_writer: dict[str, collections.Counter[str]],
+    by_writer: dict[str, list[dict[str, Any]]],
+) -> None:
+    reviewed = sum(c["reviewed"] for c in per_writer.values())
+    disagree = sum(c["disagree"] for c in per_writer.values())
+    bad = sum(c["bad_text"] for c in per_writer.values())
+    lines = [
+        "# How the corpus labels were checked",
+        "",
+        "Written by `scripts/build_corpus.py` (see its docstring). Each record was read by a second reader",
+        "against the matter's full text; each disagreement went to a referee (a third reader).",
+        "",
+        f"- records written: {count['written']}; reviewed: {reviewed}; in the corpus: {count['in_corpus']}",
+        f"- second reader disagreed: {disagree} ({disagree / max(1, reviewed):.1%} of reviewed); "
+        f"bad text: {bad} ({bad / max(1, reviewed):.1%})",
+        f"- disagreements settled by the referee: "
+        f"{sum(v for k, v in count.items() if k.startswith('referee'))} (the table gives writer / reader /"
+        f" own label / drop); unsettled and left out: "
+        f"{count['disagree_unsettled']}",
+        f"- left out as duplicate {count['duplicate']}, near duplicate {count['near_duplicate']}, "
+        f"near copy of dev/eval {count['near_copy_of_dev_or_eval']}, sharing a {COPY_SPAN}-character span with "
+        f"dev/eval/real messages {count['copies_dev_eval_or_realdata']}, unreviewed "
+        f"{count['unreviewed'] if count['in_corpus'] else 0}",
+        "",
+        "| writer | written | reviewed | agree | disagree | bad text "
+        "| referee: writer | reader | own | drop | in corpus |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for w, c in sorted(per_writer.items()):
+        lines.append(
+            f"| {w} | {c['written']} | {c['reviewed']} | {c['agree']} | {c['disagree']} | {c['bad_text']} | "
+            f"{c['referee_writer']} | {c['referee_reader']} | {c['referee_own']} | {c['referee_drop']} | "
+            f"{len(by_writer.get(w, []))} |"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""The labeled incident corpus as data: squashed keys, near-duplicates, acting checks, lint.
+
+A corpus file is JSONL in the cases format (``docs/formats.md``) plus ``source``, ``style`` and
+``writer``. These checks back ``dutyroute lint corpus/`` and the corpus build script:
+
+- ``corpus-load`` (error): a line that is not a case (CaseFormatError ``file:line``);
+- ``corpus-label`` (error): a label that cannot be scored (unknown matter or body, alias names,
+  bad clarify: :func:`dutyroute.tools.evaluate.check_cases`);
+- ``corpus-acting`` (error): an accepted route whose acting bodies are not one acting option of
+  that matter (basic: the township; cooperative: one department whose duty block is listed;
+  reclaimed: a receiving department or joint receivers — :func:`dutyroute.model.duties.acting_options`);
+- ``corpus-reclaimed`` (error): ``reclaimed`` disagrees with the matter's list;
+- ``corpus-field`` (warning): ``writer`` or ``style`` missing (grouped cross-validation and the
+  per-style report need them);
+- ``duplicate-id`` / ``duplicate-text`` (error): an id or a text (punctuation and spaces ignored)
+  seen before, naming the first line;
+- ``near-duplicate`` (warning): a text whose character 4-grams overlap an earlier text's by at
+  least :data:`NEAR_DUPLICATE` (Jaccard), naming it and the similarity.
+
+Near-duplicates are found in linear time: candidates share a rare 8-character span (an inverted
+index keeps at most :data:`_POSTINGS` texts per span), and only candidates are compared.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CaseFormatError
+from ..model.duties import acting_options
+from ..model.lists import BodyKind, ListKind, Rulebook
+from .evaluate import LabeledCase, check_cases, read_cases_lenient
+from .findings import Finding, _display
+
+__all__ = [
+    "COPY_SPAN",
+    "NEAR_DUPLICATE",
+    "NEAR_MEASURED",
+    "NearDuplicate",
+    "acting_sets",
+    "lint_corpus",
+    "near_copies_of",
+    "near_duplicates",
+    "sharing_spans",
+    "squash",
+]
+
+NEAR_DUPLICATE = 0.8
+"""Jaccard similarity of character 4-gram sets at which two texts count as near copies."""
+
+_DROP = re.compile(r"[\W_]+", re.UNICODE)
+_SPAN = 8
+_POSTINGS = 50
+_GRAM = 4
+
+
+def squash(text: str) -> str:
+    """The text without punctuation, symbols and whitespace (the key of exact duplicates)."""
+    return _DROP.sub("", text)
+
+
+def _grams(text: str, n: int) -> set[str]:
+    return {text[i : i + n] for i in range(max(1, len(text) - n + 1))}
+
+
+@dataclass(frozen=True, slots=True)
+class NearDuplicate:
+    """Text ``later`` is a near copy of the earlier text ``earlier`` (indices into the input)."""
+
+    later: int
+    earlier: int
+    similarity: float
+
+
+def near_duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> list[NearDuplicate]:
+    """Each text that nearly copies an earlier one, with the most similar earlier text.
+
+    Args:
+        texts: the texts, in corpus order.
+        threshold: Jaccard similarity of character 4-gram sets (0–1) from which a pair counts.
+
+    Returns:
+        One :class:`NearDuplicate` per later text at or above ``threshold`` (exact duplicates
+        included), in input order. Time is linear in the total length for a fixed posting cap.
+    """
+    keys = [squash(t) for t in texts]
+    grams = [_grams(k, _GRAM) for k in keys]
+    index: dict[str, list[int]] = {}
+    out: list[NearDuplicate] = []
+    for i, k in enumerate(keys):
+        spans = _grams(k, _SPAN)
+        votes: Counter[int] = Counter()
+        for s in spans:
+            posting = index.get(s)
+            if posting is None:
+                index[s] = [i]
+                continue
+            votes.update(posting)
+            if len(posting) < _POSTINGS:
+                posting.append(i)
+        best: NearDuplicate | None = None
+        for j, shared in votes.most_common(10):
+            if shared < 0.3 * len(spans):
+                break
+            union = len(grams[i] | grams[j])
+            sim = len(grams[i] & grams[j]) / union if union else 1.0
+            if sim >= threshold and (best is None or sim > best.similarity):
+                best = NearDuplicate(i, j, round(sim, 3))
+        if best is not None:
+            out.append(best)
+    return out
+
+
+COPY_SPAN = 12
+"""A text sharing this many characters in a row (punctuation ignored) with a measured text (dev,
+``eval/``) or a real message copies it; shorter runs are the field's formulas (尊敬的领导我是…村民)."""
+
+NEAR_MEASURED = 0.5
+"""4-gram Jaccard with a dev or ``eval/`` text from which a corpus text counts as its near copy."""
+
+
+def sharing_spans(texts: Sequence[str], others: Iterable[str], span: int = COPY_SPAN) -> set[int]:
+    """Indices of ``texts`` that share a ``span``-character run (squashed) with any of ``others``.
+
+    ``others`` is streamed (it may be large: every real message); memory grows with ``texts`` only.
+    """
+    owners: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        k = squash(t)
+        for j in range(len(k) - span + 1):
+            owners.setdefault(k[j : j + span], []).append(i)
+    hit: set[int] = set()
+    for other in others:
+        k = squash(other)
+        for j in range(len(k) - span + 1):
+            found = owners.get(k[j : j + span])
+            if found:
+                hit.update(found)
+    return hit
+
+
+def near_copies_of(
+    texts: Sequence[str], measured: Sequence[str], threshold: float = NEAR_MEASURED
+) -> set[int]:
+    """Indices of ``texts`` whose 4-grams overlap one of ``measured`` by ``threshold`` (Jaccard) or more."""
+    found = near_duplicates([*measured, *texts], threshold=threshold)
+    return {nd.later - len(measured) for nd in found if nd.earlier < len(measured) <= nd.later}
+
+
+def acting_sets(rulebook: Rulebook) -> dict[str, list[frozenset[str]]]:
+    """For every matter id, the sets of bodies that may act on it (one set per acting option)."""
+    placeholders = {b.name for b in rulebook.bodies if b.kind is BodyKind.placeholder}
+    town = rulebook.jurisdiction.township
+    return {
+        m.id: [frozenset(o.bodies) for o in acting_options(m, town, placeholders.__contains__)]
+        for m in rulebook.matters
+    }
+
+
+def _route_findings(
+    case: LabeledCase, shown: str, options: dict[str, list[frozenset[str]]], lists: dict[str, ListKind]
+) -> Iterable[Finding]:
+    for i, route in enumerate(case.accept, 1):
+        mid = route.get("matter")
+        if not isinstance(mid, str) or mid not in options:
+            continue  # check_cases reports it
+        acting = frozenset(x for x in route.get("acting") or () if isinstance(x, str))
+        if acting not in options[mid]:
+            allowed = " | ".join("+".join(sorted(o)) for o in options[mid])
+            yield Finding(
+                shown,
+                case.line,
+                "error",
+                "corpus-acting",
+                f"{case.id}: accept #{i} {mid}: acting {'+'.join(sorted(acting)) or '(none)'} is not "
+                f"who acts on {mid} (one of: {allowed}); split a multi-department route into one route each",
+                matter=mid,
+            )
+        reclaimed = route.get("reclaimed")
+        if isinstance(reclaimed, bool) and reclaimed != (lists[mid] is ListKind.reclaimed):
+            yield Finding(
+                shown,
+                case.line,
+                "error",
+                "corpus-reclaimed",
+                f"{case.id}: accept #{i} {mid}: reclaimed is {str(reclaimed).lower()}, but {mid} is on the "
+                f"{lists[mid].label}",
+                matter=mid,
+            )
+
+
+def lint_corpus(files: Sequence[Path], rulebook: Rulebook) -> list[Finding]:
+    """Check corpus files against ``rulebook`` (the checks of the module docstring).
+
+    Args:
+        files: JSONL corpus files, checked together (duplicates across files count).
+        rulebook: the rulebook the labels name matters and bodies of.
+
+    Returns:
+        Findings in file and line order.
+    """
+    options = acting_sets(rulebook)
+    lists = {m.id: m.list for m in rulebook.matters}
+    out: list[Finding] = []
+    seen_ids: dict[str, str] = {}
+    seen_text: dict[str, str] = {}
+    texts: list[str] = []
+    where: list[tuple[str, int, str]] = []
+    for path in files:
+        shown = _display(path) or str(path)
+        try:
+            cases, errors = read_cases_lenient(path)
+        except CaseFormatError as exc:
+            out.append(Finding(shown, None, "error", "corpus-load", str(exc)))
+            continue
+        out += [Finding(shown, e.line, "error", "corpus-load", str(e)) for e in errors]
+        for e in check_cases(cases, rulebook, path=path):
+            out.append(Finding(shown, e.line, "error", "corpus-label", str(e)))
+        for case in cases:
+            at = f"{shown}:{case.line}"
+            out.extend(_route_findings(case, shown, options, lists))
+            if not case.writer or not case.style:
+                missing = " and ".join(k for k in ("writer", "style") if not getattr(case, k))
+                out.append(Finding(shown, case.line, "warning", "corpus-field", f"{case.id}: no {missing}"))
+            if case.id in seen_ids:
+                out.append(
+                    Finding(
+                        shown,
+                        case.line,
+                        "error",
+                        "duplicate-id",
+                        f"id {case.id!r} also at {seen_ids[case.id]}",
+                    )
+                )
+            seen_ids.setdefault(case.id, at)
+            key = squash(case.text)
+            if key in seen_text:
+                out.append(
+                    Finding(
+                        shown,
+                        case.line,
+                        "error",
+                        "duplicate-text",
+                        f"{case.id}: same text as {seen_text[key]}",
+                    )
+                )
+                continue
+            seen_text[key] = at
+            texts.append(case.text)
+            where.append((shown, case.line, f"{case.id} ({at})"))
+    for nd in near_duplicates(texts):
+        shown, line, _ = where[nd.later]
+        out.append(
+            Finding(
+                shown,
+                line,
+                "warning",
+                "near-duplicate",
+                f"{where[nd.later][2].split(' ')[0]}: near copy of {where[nd.earlier][2]} "
+                f"(4-gram Jaccard {nd.similarity:.2f} ≥ {NEAR_DUPLICATE})",
+            )
+        )
+    return sorted(out, key=lambda f: (f.path or "", f.line or 0, f.code))

@@ -36,8 +36,8 @@ import collections
 import csv
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from dutyroute.model.lists import ListKind

@@ -285,7 +285,8 @@ def _report(
         f" own label / drop); unsettled and left out: "
         f"{count['disagree_unsettled']}",
         f"- left out as duplicate {count['duplicate']}, near duplicate {count['near_duplicate']}, "
-        f"near copy of dev/eval {count['near_copy_of_dev_or_eval']}, sharing a {COPY_SPAN}-character span with "
+        f"near copy of dev/eval {count['near_copy_of_dev_or_eval']}, "
+        f"sharing a {COPY_SPAN}-character span with "
         f"dev/eval/real messages {count['copies_dev_eval_or_realdata']}, unreviewed "
         f"{count['unreviewed'] if count['in_corpus'] else 0}",
         "",

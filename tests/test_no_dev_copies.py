@@ -1,4 +1,4 @@
-"""No labeled dev sentence (or a near copy) lives in the repository's rules, tests, examples, README or corpus.
+"""No labeled dev sentence (or a near copy) is in the repository's rules, tests, examples, README, corpus.
 
 The labeled incidents in ``../shared/cases/dev.jsonl`` measure the router; rules and example
 sentences written from them would make that measure (and the held-out one) meaningless. This test

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -344,6 +347,17 @@ def test_a_real_uvicorn_process_serves_and_stops_gracefully() -> None:
             time.sleep(0.2)
         r = httpx.post(f"http://127.0.0.1:{port}/v1/route", json={"text": "县道塌了个坑"}, timeout=10)
         assert r.status_code == 200 and r.json()["acting"] == ["县交通运输局"]
+        # the README's HTTP client example, against this server
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        blocks = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "http://127.0.0.1:8000" in b]
+        assert blocks, "README shows an HTTP client example"
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            for block in blocks:
+                exec(compile(block.replace("127.0.0.1:8000", f"127.0.0.1:{port}"), "README.md", "exec"), {})
+        assert "routed C62 ['县交通运输局']" in out.getvalue()
+        assert "[('t1', 'ok'), ('t2', 'error')]" in out.getvalue()
+        assert "县农业农村和水务局" in out.getvalue()
     finally:
         proc.terminate()
         code = proc.wait(timeout=20)

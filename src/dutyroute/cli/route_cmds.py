@@ -250,6 +250,16 @@ def batch(
         Optional[str],  # noqa: UP045
         typer.Option("--id-col", help="CSV: the id column (default: id, or 留言编号)."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            "-j",
+            min=1,
+            max=64,
+            help="Worker processes (output identical to one, in input order).",
+        ),
+    ] = 1,
     rules: RulesOption = None,
 ) -> None:
     """Route a file of incidents (cases/README.md format, or CSV), one output line per input line.
@@ -263,7 +273,7 @@ def batch(
     from rich.console import Console
     from rich.markup import escape
 
-    from ..tools.batch import dumps_line, route_lines
+    from ..tools.batch import dumps_line, route_lines, route_lines_parallel
     from ..tools.batch_io import SafeOutput, Stop, count_lines, iter_csv, iter_jsonl
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -287,7 +297,12 @@ def batch(
     output = SafeOutput(out, option="-o").open()
     with Stop() as stop, _progress(err, total) as advance:
         try:
-            for outcome in route_lines(router, lines, limit=limit):
+            outcomes = (
+                route_lines(router, lines, limit=limit)
+                if workers == 1
+                else route_lines_parallel(lines, workers=workers, rules=rules, limit=limit)
+            )
+            for outcome in outcomes:
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
                 for w in outcome.warnings:
                     err.print(f"[yellow]{escape(name)}:{outcome.line}: warning: {escape(w)}[/]")

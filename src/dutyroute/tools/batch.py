@@ -25,8 +25,11 @@ the JSON Schema an integrator can validate output lines with (``dutyroute schema
 
 from __future__ import annotations
 
+import collections
 import json
+import multiprocessing
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -50,6 +53,7 @@ __all__ = [
     "json_type",
     "read_jsonl",
     "route_lines",
+    "route_lines_parallel",
 ]
 
 _BOM = "\ufeff"
@@ -178,6 +182,73 @@ def _id_key(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """A line that passed the checks: what to route (picklable, for worker processes)."""
+
+    line: int
+    case_id: Any
+    text: str
+    facts: dict[str, str] | None
+    warnings: tuple[str, ...]
+
+
+def _prepare(item: JsonLine, first_line: dict[str, int]) -> BatchOutcome | _Job:
+    """Check one input line: its error outcome, or the job of routing it (ids tracked in ``first_line``)."""
+    n = item.line
+    if item.error is not None:
+        return _error(n, None, item.error)
+    obj = item.value
+    if not isinstance(obj, dict):
+        return _error(
+            n, None, f'expected a JSON object like {{"id": "a1", "text": "…"}}, got {json_type(obj)}'
+        )
+    warnings: list[str] = []
+    case_id = obj.get("id")
+    if "id" not in obj:
+        warnings.append(f"no 'id': the output line has id null and line {n}")
+    elif case_id is None:
+        warnings.append(f"'id' is null: the output line has id null and line {n}")
+    elif isinstance(case_id, (dict, list, bool)):
+        warnings.append(f"'id' is {json_type(case_id)}; ids are usually strings or numbers")
+    if case_id is not None:
+        key = _id_key(case_id)
+        if key in first_line:
+            warnings.append(f"duplicate id {case_id!r} (first on line {first_line[key]})")
+        else:
+            first_line[key] = n
+    text = obj.get("text")
+    if "text" not in obj:
+        return _error(n, case_id, 'no \'text\' field; each line needs {"id": …, "text": "…"}', warnings)
+    if not isinstance(text, str):
+        return _error(n, case_id, f"'text' must be a string, got {json_type(text)}", warnings)
+    facts = obj.get("facts")
+    if facts is not None and not isinstance(facts, dict):
+        return _error(
+            n,
+            case_id,
+            f'\'facts\' must be an object like {{"road_class": "县道"}}, got {json_type(facts)}',
+            warnings,
+        )
+    if facts and not all(isinstance(v, str) for v in facts.values()):
+        bad = next(k for k, v in facts.items() if not isinstance(v, str))
+        return _error(n, case_id, f"fact {bad!r} must be a string, got {json_type(facts[bad])}", warnings)
+    return _Job(n, case_id, text, facts or None, tuple(warnings))
+
+
+def _route_job(router: Router, job: _Job, limit: int) -> BatchOutcome:
+    n, case_id, warnings = job.line, job.case_id, job.warnings
+    try:
+        d = router.route(job.text, facts=job.facts, limit=limit)
+    except (DutyrouteError, ValueError, TypeError) as exc:
+        return _error(n, case_id, str(exc), warnings)
+    except Exception as exc:  # a bug of ours must not cost the rest of the file its routes
+        return _error(n, case_id, f"internal error ({type(exc).__name__}: {exc}); please report it", warnings)
+    record: dict[str, Any] = {"id": case_id, "line": n}
+    record.update(d.to_batch())
+    return BatchOutcome(n, d.status, record, None, warnings)
+
+
 def route_lines(router: Router, lines: Iterable[JsonLine], *, limit: int = 5) -> Iterator[BatchOutcome]:
     """Route every input line; yields exactly one outcome per line, in order.
 
@@ -193,65 +264,85 @@ def route_lines(router: Router, lines: Iterable[JsonLine], *, limit: int = 5) ->
     """
     first_line: dict[str, int] = {}
     for item in lines:
-        n = item.line
-        if item.error is not None:
-            yield _error(n, None, item.error)
-            continue
-        obj = item.value
-        if not isinstance(obj, dict):
-            yield _error(
-                n,
-                None,
-                f'expected a JSON object like {{"id": "a1", "text": "…"}}, got {json_type(obj)}',
-            )
-            continue
-        warnings: list[str] = []
-        case_id = obj.get("id")
-        if "id" not in obj:
-            warnings.append(f"no 'id': the output line has id null and line {n}")
-        elif case_id is None:
-            warnings.append(f"'id' is null: the output line has id null and line {n}")
-        elif isinstance(case_id, (dict, list, bool)):
-            warnings.append(f"'id' is {json_type(case_id)}; ids are usually strings or numbers")
-        if case_id is not None:
-            key = _id_key(case_id)
-            if key in first_line:
-                warnings.append(f"duplicate id {case_id!r} (first on line {first_line[key]})")
-            else:
-                first_line[key] = n
-        text = obj.get("text")
-        if "text" not in obj:
-            yield _error(n, case_id, 'no \'text\' field; each line needs {"id": …, "text": "…"}', warnings)
-            continue
-        if not isinstance(text, str):
-            yield _error(n, case_id, f"'text' must be a string, got {json_type(text)}", warnings)
-            continue
-        facts = obj.get("facts")
-        if facts is not None and not isinstance(facts, dict):
-            yield _error(
-                n,
-                case_id,
-                f'\'facts\' must be an object like {{"road_class": "县道"}}, got {json_type(facts)}',
-                warnings,
-            )
-            continue
-        if facts and not all(isinstance(v, str) for v in facts.values()):
-            bad = next(k for k, v in facts.items() if not isinstance(v, str))
-            yield _error(n, case_id, f"fact {bad!r} must be a string, got {json_type(facts[bad])}", warnings)
-            continue
-        try:
-            d = router.route(text, facts=facts or None, limit=limit)
-        except (DutyrouteError, ValueError, TypeError) as exc:
-            yield _error(n, case_id, str(exc), warnings)
-            continue
-        except Exception as exc:  # a bug of ours must not cost the rest of the file its routes
-            yield _error(
-                n, case_id, f"internal error ({type(exc).__name__}: {exc}); please report it", warnings
-            )
-            continue
-        record: dict[str, Any] = {"id": case_id, "line": n}
-        record.update(d.to_batch())
-        yield BatchOutcome(n, d.status, record, None, tuple(warnings))
+        prepared = _prepare(item, first_line)
+        yield prepared if isinstance(prepared, BatchOutcome) else _route_job(router, prepared, limit)
+
+
+# ── worker processes ─────────────────────────────────────────────────────────────────────────
+_worker_router: Router | None = None
+
+
+def _worker_init(rules: str | None) -> None:
+    global _worker_router
+    from ..routing.router import Router
+
+    _worker_router = Router.from_dir(rules) if rules is not None else Router.default()
+
+
+def _worker_chunk(jobs: list[_Job], limit: int) -> list[BatchOutcome]:
+    assert _worker_router is not None, "worker not initialised"
+    return [_route_job(_worker_router, job, limit) for job in jobs]
+
+
+def route_lines_parallel(
+    lines: Iterable[JsonLine],
+    *,
+    workers: int,
+    rules: str | Path | None = None,
+    limit: int = 5,
+    chunk: int = 64,
+) -> Iterator[BatchOutcome]:
+    """:func:`route_lines` on ``workers`` processes: the same outcomes, in input order.
+
+    Lines are checked in this process (duplicate ids need the whole stream); the routing goes to
+    a process pool in chunks of ``chunk`` lines, with at most ``2 × workers`` chunks in flight, so
+    memory stays independent of the input's length. Each worker builds its own Router from
+    ``rules`` (a rules folder; None: the bundled rulebook).
+
+    Args:
+        lines: :func:`read_jsonl` (or ``iter_csv``) output.
+        workers: worker processes (≥ 1).
+        rules: as ``--rules``.
+        limit: most alternatives per line.
+        chunk: lines per task (≥ 1).
+
+    Raises:
+        ValueError: ``workers`` or ``chunk`` below 1.
+    """
+    if workers < 1 or chunk < 1:
+        raise ValueError(f"workers and chunk must be ≥ 1, got workers={workers}, chunk={chunk}")
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding threads (progress bar)
+    first_line: dict[str, int] = {}
+    rules_arg = str(rules) if rules is not None else None
+    with ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_worker_init, initargs=(rules_arg,)
+    ) as pool:
+        pending: collections.deque[tuple[list[BatchOutcome | _Job], Future[list[BatchOutcome]] | None]] = (
+            collections.deque()
+        )
+
+        def submit(block: list[BatchOutcome | _Job]) -> None:
+            jobs = [x for x in block if isinstance(x, _Job)]
+            pending.append((block, pool.submit(_worker_chunk, jobs, limit) if jobs else None))
+
+        def drain_one() -> Iterator[BatchOutcome]:
+            block, future = pending.popleft()
+            routed = iter(future.result() if future is not None else ())
+            for x in block:
+                yield next(routed) if isinstance(x, _Job) else x
+
+        block: list[BatchOutcome | _Job] = []
+        for item in lines:
+            block.append(_prepare(item, first_line))
+            if len(block) >= chunk:
+                submit(block)
+                block = []
+                while len(pending) > 2 * workers:
+                    yield from drain_one()
+        if block:
+            submit(block)
+        while pending:
+            yield from drain_one()
 
 
 def _error(n: int, case_id: Any, message: str, warnings: Iterable[str] = ()) -> BatchOutcome:

@@ -91,12 +91,13 @@ def _reflow_help(typer_app: typer.Typer) -> None:
 
 
 def _register() -> None:
-    from . import graph_cmds, model_cmds, route_cmds, rulebook_cmds, serve_cmds
+    from . import dispute_cmds, graph_cmds, model_cmds, route_cmds, rulebook_cmds, serve_cmds
 
     rulebook_cmds.register(app)
     graph_cmds.register(app)
     route_cmds.register(app)
     model_cmds.register(app)
+    dispute_cmds.register(app)
     serve_cmds.register(app)
     _reflow_help(app)
 

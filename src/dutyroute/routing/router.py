@@ -34,6 +34,7 @@ from ..errors import IncidentTextError
 from ..graph.query import ResponsibilityGraph
 from ..model.decision import Decision, ModelScore, Precedent, RouteFailure, RuleFiring, TermHit
 from ..model.lists import Rulebook
+from ..model.returns import ReturnVerdict
 from ..model.rules import Contrast, Rule, RuleSet
 from ..store.bundle import Bundle
 from ..store.rules import load_rules
@@ -379,6 +380,41 @@ class Router:
             )
         self._rules.apply(work)
         return work, term_hits, list(ev.screens)
+
+    def check_return(
+        self,
+        text_or_decision: str | Decision,
+        returned_by: str,
+        reason: str | None = None,
+        facts: Mapping[str, str] | None = None,
+    ) -> ReturnVerdict:
+        """Is a returned order (退单) justified by the lists, and who must act instead.
+
+        Args:
+            text_or_decision: the incident text (routed with ``facts``) or its Decision.
+            returned_by: the returning body (canonical name, alias or close spelling).
+            reason: its stated reason (属地不符, 职能不符, 权属不清, 职能交叉 …), echoed.
+            facts: deciding facts, as for :meth:`route`.
+
+        Returns:
+            :class:`~dutyroute.model.returns.ReturnVerdict`: ``justified``, ``kind`` (not_named,
+            another_department_acts, only_cooperates, reclaimed, outside_lists, not_justified,
+            depends_on_fact), ``instead`` (the routes that should take it, with the basis), the
+            deciding ``clauses`` (the returning body's own when the return is not justified) and,
+            when a fact decides, ``depends_on`` with the verdict under each answer.
+
+        Raises:
+            NotFoundError: no such body (with "did you mean"). IncidentTextError, TypeError: as
+            :meth:`route`.
+        """
+        from .returns import check_return
+
+        d = (
+            text_or_decision
+            if isinstance(text_or_decision, Decision)
+            else self.route(text_or_decision, facts=facts)
+        )
+        return check_return(self.graph, self.rulebook, d, returned_by, reason=reason)
 
     def engine_view(self, text: str) -> tuple[EngineView, bool]:
         """What the rule engine alone makes of a text: its view for fusion, and whether the rules

@@ -35,9 +35,11 @@ def print_verdict(v: ReturnVerdict, console: Any = None) -> None:
     from rich.table import Table
 
     console = console or Console()
-    head = {True: "[bold green]退单成立 justified[/]", False: "[bold red]退单不成立 not justified[/]"}.get(
-        v.justified, "[bold yellow]取决于事实 depends on a fact[/]"
-    )
+    heads: dict[bool | None, str] = {
+        True: "[bold green]退单成立 justified[/]",
+        False: "[bold red]退单不成立 not justified[/]",
+    }
+    head = heads.get(v.justified, "[bold yellow]取决于事实 depends on a fact[/]")
     lines = [f"{head}   {_KIND_CN[v.kind]} ({v.kind})", f"退单单位 returned by: {escape(v.returned_by)}"]
     if v.reason:
         lines.append(f"退单理由 reason: {escape(v.reason)}")

@@ -26,7 +26,8 @@ Shapes::
     ├── cooperating_bodies[BodyDuty]   (for 小京庄乡: the 乡镇配合职责 clauses)
     ├── basis_clauses     [MatchedClause] (clauses of the matter that the text matched, best first)
     ├── trace             Trace
-    └── rulebook_hash     "sha256:…"
+    ├── rulebook_hash     "sha256:…"
+    └── rulebook_version  "2024-03-01/.."  (days in force, ISO 8601 interval; "../.." unknown)
 """
 
 from __future__ import annotations
@@ -262,6 +263,10 @@ class Decision(_Frozen):
     basis_clauses: tuple[MatchedClause, ...] = ()
     trace: Trace
     rulebook_hash: str
+    rulebook_version: str = Field(
+        default="../..",
+        description="the version of the lists: days in force, ISO 8601 interval (../.. unknown)",
+    )
     model_hash: str | None = Field(default=None, description="hash of the recognizer artifact used, if any")
     auto_dispatch: bool = Field(
         default=False,

@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from datetime import date
 from enum import Enum
 from functools import cached_property
 from typing import Any
@@ -164,7 +165,9 @@ class Rulebook(_Frozen):
     Attributes:
         jurisdiction: where it applies.
         list_titles: the title line of each list as published, by list kind.
-        effective_date: ISO date the lists took effect, if known.
+        effective_date: ISO date the lists took effect (``effective_from`` in ``rulebook.yaml``), if
+            known; None: in force since an unknown date.
+        effective_to: ISO date of the last day the lists are in force, or None (still in force).
         source: file name of the list text it was compiled from (under ``seeds/``).
         source_sha256: sha256 (hex) of that file's bytes, "" if unknown.
         bodies: every body the lists (or rules) name, canonical.
@@ -174,10 +177,29 @@ class Rulebook(_Frozen):
     jurisdiction: Jurisdiction
     list_titles: dict[ListKind, str]
     effective_date: str | None = None
+    effective_to: str | None = None
     source: str = ""
     source_sha256: str = ""
     bodies: tuple[Body, ...] = ()
     matters: tuple[Matter, ...] = ()
+
+    @property
+    def effective_from(self) -> str | None:
+        """ISO date the lists took effect (the same as :attr:`effective_date`), or None."""
+        return self.effective_date
+
+    @property
+    def version(self) -> str:
+        """The version as an ISO 8601 interval of the days in force: ``2024-03-01/2025-02-28``;
+        an open end is ``..`` (``2024-03-01/..``; ``../..`` when no date is known)."""
+        return f"{self.effective_date or '..'}/{self.effective_to or '..'}"
+
+    def in_force(self, day: date) -> bool:
+        """True when ``day`` is within ``effective_from`` … ``effective_to`` (both inclusive; an
+        unknown end is open)."""
+        start = date.fromisoformat(self.effective_date) if self.effective_date else date.min
+        end = date.fromisoformat(self.effective_to) if self.effective_to else date.max
+        return start <= day <= end
 
     @cached_property
     def hash(self) -> str:
@@ -186,7 +208,10 @@ class Rulebook(_Frozen):
         Computed once per (immutable) rulebook; covers jurisdiction, titles, bodies and matters
         (roles included), so any change to the lists, ``bodies.yaml`` or ``roles.yaml`` changes it.
         """
-        payload = json.dumps(self.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+        data = self.model_dump(mode="json")
+        if data.get("effective_to") is None:  # absent as before versions existed: the hash stays
+            data.pop("effective_to", None)
+        payload = json.dumps(data, ensure_ascii=False, sort_keys=True)
         return "sha256:" + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Rulebook:

@@ -56,6 +56,7 @@ class DecisionBuilder:
         self.screens = screens
         self._township = rulebook.jurisdiction.township
         self._hash = rulebook.hash
+        self._version = rulebook.version
         self._body_by_id = {b.id: b for b in rulebook.bodies}
 
     @staticmethod
@@ -115,6 +116,7 @@ class DecisionBuilder:
                 confidence=round(confidence, 4),
                 trace=self.trace(w, term_hits, note, model),
                 rulebook_hash=self._hash,
+                rulebook_version=self._version,
                 model_hash=model_hash,
                 auto_dispatch=auto,
                 precedents=precedents,
@@ -136,6 +138,7 @@ class DecisionBuilder:
             confidence=confidence,
             trace=self.trace(w, term_hits, note, model),
             rulebook_hash=self._hash,
+            rulebook_version=self._version,
             model_hash=model_hash,
         )
 
@@ -182,6 +185,7 @@ class DecisionBuilder:
                     w, term_hits, f"needs clarification: {question.fact}; leading candidate {m.id}"
                 ),
                 rulebook_hash=self._hash,
+                rulebook_version=self._version,
             )
         cooperating, coop_bodies = self._cooperating(m, acting, w)
         return Decision(
@@ -210,6 +214,7 @@ class DecisionBuilder:
             ),
             trace=self.trace(w, term_hits, f"acting: {how}", model),
             rulebook_hash=self._hash,
+            rulebook_version=self._version,
             **extra,  # type: ignore[arg-type]
         )
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -106,9 +107,16 @@ class Router:
         rulebook: Rulebook,
         rules: RuleSet | None = None,
         recognizer: Recognizer | Literal["bundled"] | None = "bundled",
+        versions: Sequence[Rulebook] = (),
     ) -> None:
         rules = rules if rules is not None else load_rules()
         self.rulebook = rulebook
+        others = [rb for rb in versions if rb is not rulebook and rb.version != rulebook.version]
+        self.versions: tuple[Rulebook, ...] = tuple(
+            sorted([rulebook, *others], key=lambda rb: (rb.effective_date or "", rb.effective_to or "9999"))
+        )
+        # older (or other) versions route with the rules alone: the recognizer knows one version's ids
+        self._by_version = {rb.version: Router(rb, rules, recognizer=None) for rb in others}
         self.rules = rules
         self.warnings: tuple[str, ...] = ()
         contrasts: tuple[Contrast, ...] = rules.contrasts
@@ -188,15 +196,23 @@ class Router:
 
     @classmethod
     def from_bundle(cls, bundle: Bundle) -> Router:
-        """The router over a loaded :class:`~dutyroute.store.bundle.Bundle`."""
-        return cls(bundle.rulebook, bundle.rules)
+        """The router over a loaded :class:`~dutyroute.store.bundle.Bundle` (its newest version;
+        the others answer ``route(..., as_of=day)``)."""
+        return cls(bundle.rulebook, bundle.rules, versions=bundle.versions)
 
     def __repr__(self) -> str:
         j = self.rulebook.jurisdiction
         return f"<dutyroute.Router {j.county}{j.township} {len(self.rulebook.matters)} matters {self._hash}>"
 
     # ── public API ──────────────────────────────────────────────────────────────────────────
-    def route(self, text: str, *, facts: Mapping[str, str] | None = None, limit: int = 5) -> Decision:
+    def route(
+        self,
+        text: str,
+        *,
+        facts: Mapping[str, str] | None = None,
+        limit: int = 5,
+        as_of: date | str | None = None,
+    ) -> Decision:
         """Route an incident description to the bodies responsible for it.
 
         Args:
@@ -206,6 +222,8 @@ class Router:
             facts: known deciding facts, e.g. ``{"road_class": "县道"}`` (names and values in
                 ``rules/facts.yaml``); they override facts read from the text.
             limit: most alternatives kept, best first (≥ 0).
+            as_of: the day the incident came in (a date or ``YYYY-MM-DD``): it is judged by the
+                version of the lists in force that day (:attr:`versions`); None: the newest.
 
         Returns:
             Decision: status (``routed`` | ``needs_clarification`` | ``unmatched``), matter, acting and
@@ -220,7 +238,14 @@ class Router:
             TypeError: ``text`` is not a string, ``facts`` not a mapping of strings, or ``limit``
                 not an integer.
             ValueError: ``limit`` is negative.
+            InputError: ``as_of`` is not a date, or no version of the lists is in force that day.
         """
+        if as_of is not None:
+            from ..store.versions import as_date, in_force
+
+            rb = in_force(self.versions, as_date(as_of))
+            if rb is not self.rulebook:
+                return self._by_version[rb.version].route(text, facts=facts, limit=limit)
         limit = _check_limit(limit)
         caller = validate_caller_facts(self.rules.facts, facts)
         norm = self._checked(text)

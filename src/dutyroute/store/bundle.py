@@ -100,20 +100,33 @@ class Bundle:
     rulebook: Rulebook
     rules: RuleSet
     location: Location | None = field(default=None, compare=False)
+    versions: tuple[Rulebook, ...] = ()
+    """Every version of the township's lists in the folder (oldest first; empty: only ``rulebook``)."""
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None, *, label: str = "rules directory") -> Bundle:
         """Load the bundle of a folder (see :func:`locate`); None: the bundled ``rules/``.
 
+        A rulebook folder with ``versions/*`` gives every version (``versions``, oldest first) and
+        the newest as ``rulebook``.
+
         Raises:
-            InputError: the folder cannot be used (see :func:`locate`).
+            InputError: the folder cannot be used (see :func:`locate`), or its versions overlap.
             RuleFileError: a file in it is malformed (file:line).
         """
+        from .versions import load_versions, version_problems
+
         if path is None:
             return cls(load_rulebook(), load_rules())
         loc = locate(path, label=label)
         rules = load_rules(loc.rule_files_dir) if loc.rule_files_dir is not None else load_rules()
-        return cls(load_rulebook(loc.rulebook_dir), rules, loc)
+        versions = load_versions(loc.rulebook_dir)
+        if len(versions) == 1:
+            return cls(versions[0], rules, loc)
+        problems = version_problems(versions)
+        if problems:
+            raise InputError(f"{label} {path}: {problems[0].message} (dutyroute lint lists every problem)")
+        return cls(versions[-1], rules, loc, versions)
 
     @property
     def notes(self) -> tuple[str, ...]:

@@ -9,7 +9,16 @@ from ..errors import InputError
 from ..model.lists import ListKind
 from .yamlio import read_yaml
 
-__all__ = ["FORMAT_VERSION", "LIST_FILES", "META_FILE", "RULE_FILES", "pick_rulebook", "routing_key"]
+__all__ = [
+    "FORMAT_VERSION",
+    "LIST_FILES",
+    "META_FILE",
+    "RULE_FILES",
+    "VERSIONS_DIR",
+    "pick_rulebook",
+    "routing_key",
+    "version_dirs",
+]
 
 FORMAT_VERSION = 1
 """Rulebook format this dutyroute reads and writes (``format:`` in rulebook.yaml)."""
@@ -21,6 +30,16 @@ LIST_FILES: dict[ListKind, str] = {
 META_FILE = "rulebook.yaml"
 RULE_FILES = ("lexicon.yaml", "facts.yaml", "routing.yaml")
 """The rule files read together (``scope.yaml`` is optional)."""
+VERSIONS_DIR = "versions"
+"""Inside a rulebook folder: one folder per other version of the same township's lists
+(``rules/<township>/versions/<label>/rulebook.yaml``, each with its effective_from / effective_to)."""
+
+
+def version_dirs(rulebook_dir: Path) -> list[Path]:
+    """The rulebook folder itself and every version folder inside it, in name order."""
+    extra = rulebook_dir / VERSIONS_DIR
+    found = sorted(d for d in extra.iterdir() if (d / META_FILE).exists()) if extra.is_dir() else []
+    return [rulebook_dir, *found]
 
 
 def pick_rulebook(path: Path, shown: str) -> Path:

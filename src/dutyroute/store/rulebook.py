@@ -35,7 +35,7 @@ from ..errors import RuleFileError, UnknownBodyError
 from ..model.bodies import BodyRegistry
 from ..model.lists import Body, DutyBlock, Jurisdiction, ListKind, Matter, Rulebook
 from .bodies import load_bodies
-from .layout import FORMAT_VERSION, LIST_FILES, META_FILE, pick_rulebook
+from .layout import FORMAT_VERSION, LIST_FILES, META_FILE, VERSIONS_DIR, pick_rulebook
 from .resources import rules_dir
 from .roles import ROLES_FILE, load_roles
 from .yamlio import _JSON_TYPE, _loc_keys, plain_validation_message, read_yaml, where, yaml_line
@@ -290,6 +290,8 @@ def _load(directory: Path) -> Rulebook:
         )
     bodies_path = (directory / bodies_ref).resolve()
     home = directory.resolve().parent
+    if home.name == VERSIONS_DIR and (home.parent / META_FILE).exists():
+        home = home.parent.parent  # rules/<township>/versions/<v>/: the rules folder is three up
     if not bodies_path.is_relative_to(home) and not _is_bundled(bodies_path):
         raise RuleFileError(
             f"bodies: {bodies_ref!r} reaches outside the rules folder {home} (to {bodies_path}); a rulebook "
@@ -332,12 +334,38 @@ def _load(directory: Path) -> Rulebook:
     return Rulebook(
         jurisdiction=jur,
         list_titles={k: titles[k] for k in ListKind if k in titles},
-        effective_date=meta.get("effective_date"),
+        effective_date=_iso_date(meta, meta_path, "effective_from", "effective_date"),
+        effective_to=_iso_date(meta, meta_path, "effective_to"),
         source=str(source.get("file") or "") if isinstance(source, dict) else str(source),
         source_sha256=str(source.get("sha256") or "") if isinstance(source, dict) else "",
         bodies=_referenced_bodies(matters, registry, town),
         matters=tuple(matters),
     )
+
+
+def _iso_date(meta: dict[str, Any], path: Path, *keys: str) -> str | None:
+    """The first of ``keys`` present in ``meta``, checked to be an ISO date (YYYY-MM-DD) or null."""
+    from datetime import date
+
+    for key in keys:
+        if key not in meta:
+            continue
+        value = meta[key]
+        if value is None:
+            return None
+        text = value.isoformat() if isinstance(value, date) else value
+        try:
+            if not isinstance(text, str):
+                raise ValueError
+            date.fromisoformat(text)
+        except ValueError:
+            raise RuleFileError(
+                f"{key}: {value!r} is not a date; write it as YYYY-MM-DD (e.g. 2024-03-01) or null",
+                path=path,
+                line=yaml_line(path, (key,)),
+            ) from None
+        return str(text)
+    return None
 
 
 def _is_bundled(bodies_path: Path) -> bool:

@@ -54,6 +54,15 @@ class _Loader(_Base):  # type: ignore[misc]
         return super().construct_mapping(node, deep=deep)
 
 
+def _timestamp_as_text(loader: Any, node: Any) -> str:
+    """Dates stay text (``2024-03-01``): the files need no date objects, and an impossible date
+    (``2024-13-01``) must be a clear error of the field that holds it, not a crash in the parser."""
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
+
+
 # ── YAML reading with line numbers on failure ────────────────────────────────────────────────
 def read_yaml(path: str | Path) -> tuple[Any, str]:
     """Parse a YAML file with PyYAML's C loader, strictly.

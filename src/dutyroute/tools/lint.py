@@ -165,7 +165,32 @@ def _lint_rulebook_dir(directory: Path) -> tuple[list[Finding], set[str], Rulebo
                     )
                 )
     used = {b.name for b in rb.bodies}
+    out.extend(_lint_versions(directory))
     return out, used, rb
+
+
+def _lint_versions(directory: Path) -> list[Finding]:
+    """The versions under ``versions/``: each loads and lints, and no two are in force on one day."""
+    from ..store.layout import version_dirs
+    from ..store.versions import version_problems
+
+    others = version_dirs(directory)[1:]
+    if not others:
+        return []
+    out: list[Finding] = []
+    books = [load_rulebook(directory)]
+    for d in others:
+        try:
+            rb = load_rulebook(d)
+        except DutyrouteError as exc:
+            out.append(_load_finding(exc, d / META_FILE))
+            continue
+        out.extend(lint_rulebook(rb, path=d))
+        books.append(rb)
+    books.sort(key=lambda rb: (rb.effective_date or "", rb.effective_to or "9999"))
+    meta = _display(directory / META_FILE)
+    out += [Finding(meta, None, "error", p.code, p.message) for p in version_problems(tuple(books))]
+    return out
 
 
 def _lint_seed(path: Path) -> list[Finding]:

@@ -68,7 +68,7 @@ __all__ = [
     "normalize",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # public name → the module that defines it (imported on first access)
 _LAZY: dict[str, str] = {

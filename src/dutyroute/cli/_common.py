@@ -66,16 +66,33 @@ def rulebook_for(path: Path | None) -> Rulebook:
     return load_rulebook(locate(path, label="--rules").rulebook_dir)
 
 
-def router_for(path: Path | None) -> Router:
-    """The router over the rulebook and rule files ``--rules`` names (the bundled ones by default).
+RecognizerOption = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--recognizer",
+        help="A trained artifact folder (dutyroute train -o DIR) to route with, or none for the rules "
+        "alone (default: the bundled one, or $DUTYROUTE_RECOGNIZER).",
+        show_default=False,
+    ),
+]
+
+
+def router_for(path: Path | None, recognizer: str | None = None) -> Router:
+    """The router over the rulebook and rule files ``--rules`` names (the bundled ones by default),
+    with the recognizer ``--recognizer`` names (a folder, ``none``, or None: the bundled one).
 
     Router warnings (rules written for another rulebook …) are printed on stderr.
     """
     from ..routing import Router
+    from ..routing.recognizer import Recognizer
 
-    if path is None:
+    if path is None and recognizer is None:
         return Router.default()
-    router = Router.from_bundle(bundle_for(path))
+    bundle = bundle_for(path)
+    rec: Recognizer | str | None = "bundled"
+    if recognizer is not None:
+        rec = None if recognizer.strip().lower() == "none" else Recognizer.load(recognizer)
+    router = Router(bundle.rulebook, bundle.rules, recognizer=rec, versions=bundle.versions)  # type: ignore[arg-type]
     _say([f"warning: {w}" for w in router.warnings])
     return router
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import typer
 
 from ..errors import InputError
-from ._common import Commands, RulesOption, router_for
+from ._common import Commands, RecognizerOption, RulesOption, router_for
 from .route_cmds import _parse_facts
 
 if TYPE_CHECKING:
@@ -110,6 +110,7 @@ def check_return(
         typer.Option("--facts", help="Deciding facts NAME=VALUE (e.g. road_class=县道); repeatable."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    recognizer: RecognizerOption = None,
     rules: RulesOption = None,
 ) -> None:
     """Is a returned order (退单) justified by the lists, and who must act instead.
@@ -118,7 +119,7 @@ def check_return(
     not_justified (its own clauses cover it: they are printed); depends_on_fact (the verdict under
     each answer). Body names go through the usual aliases and "did you mean".
     """
-    router = router_for(rules)
+    router = router_for(rules, recognizer)
     v = router.check_return(text, returned_by, reason=reason, facts=_parse_facts(facts) or None)
     if as_json:
         typer.echo(json.dumps(v.model_dump(mode="json"), ensure_ascii=False, indent=2))

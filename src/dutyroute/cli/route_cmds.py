@@ -34,6 +34,7 @@ from typer.core import TyperCommand
 from ..errors import DutyrouteError, InputError
 from ._common import (
     Commands,
+    RecognizerOption,
     RulesOption,
     check_input,
     check_output,
@@ -194,6 +195,7 @@ def route(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the Decision as JSON.")] = False,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Most alternatives shown.")] = 5,
+    recognizer: RecognizerOption = None,
     rules: RulesOption = None,
 ) -> None:
     """Route one incident: who acts, who cooperates, reclaimed or not, and the list item."""
@@ -201,7 +203,7 @@ def route(
         if sys.stdin.isatty():
             typer.echo("reading the incident from standard input (end with Ctrl-D)", err=True)
         text = decode_text(read_input(Path("-"), what="incident"), what="standard input")
-    d = router_for(rules).route(text, facts=_parse_facts(facts), limit=limit)
+    d = router_for(rules, recognizer).route(text, facts=_parse_facts(facts), limit=limit)
     if as_json:
         typer.echo(json.dumps(d.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
@@ -260,6 +262,7 @@ def batch(
             help="Worker processes (output identical to one, in input order).",
         ),
     ] = 1,
+    recognizer: RecognizerOption = None,
     rules: RulesOption = None,
 ) -> None:
     """Route a file of incidents (cases/README.md format, or CSV), one output line per input line.
@@ -289,7 +292,7 @@ def batch(
         if is_csv
         else iter_jsonl(source, encoding=encoding, name=name)
     )
-    router = router_for(rules)
+    router = router_for(rules, recognizer)
     total = None if stdin else count_lines(infile)
     if is_csv and total is not None:
         total = max(0, total - 1)  # the header row
@@ -300,7 +303,9 @@ def batch(
             outcomes = (
                 route_lines(router, lines, limit=limit)
                 if workers == 1
-                else route_lines_parallel(lines, workers=workers, rules=rules, limit=limit)
+                else route_lines_parallel(
+                    lines, workers=workers, rules=rules, limit=limit, recognizer=recognizer
+                )
             )
             for outcome in outcomes:
                 counts[outcome.status] = counts.get(outcome.status, 0) + 1
@@ -377,6 +382,7 @@ def eval_(
     encoding: Annotated[
         str, typer.Option(help="Text encoding of the file, e.g. gb18030; default UTF-8.")
     ] = "utf-8",
+    recognizer: RecognizerOption = None,
     rules: RulesOption = None,
 ) -> None:
     """Score the router on labeled cases: accuracy (all, by list, by style), clarify handling,
@@ -407,7 +413,7 @@ def eval_(
             bad_lines = list(bad)
         for e in bad_lines:  # each bad line is reported and left out; the rest is scored
             typer.echo(f"dutyroute: error: {e}", err=True)
-        router = router_for(rules)
+        router = router_for(rules, recognizer)
         router_rb, threshold = router.rulebook, None
     problems = check_cases(labeled, router_rb, path=cases)
     if problems:

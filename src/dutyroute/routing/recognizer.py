@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -199,7 +200,13 @@ class Recognizer:
 
     @classmethod
     def bundled(cls) -> Recognizer | None:
-        """The recognizer shipped in the package (loaded once per process), or None if there is none."""
+        """The recognizer shipped in the package (loaded once per process), or None if there is none.
+
+        ``DUTYROUTE_RECOGNIZER=DIR`` loads another artifact folder instead (``none``: no recognizer).
+
+        Raises:
+            RuleFileError: the artifact named by the variable is missing or unreadable.
+        """
         return _bundled()
 
     # ── applying the model ─────────────────────────────────────────────────────────────────
@@ -330,8 +337,16 @@ def bundled_artifact_dir() -> Path:
 _BUNDLED_LOCK = threading.Lock()
 
 
+RECOGNIZER_ENV = "DUTYROUTE_RECOGNIZER"
+"""Environment variable naming another artifact folder for the default recognizer (``none``: route
+with the rules alone) — for a county's own model in the service, batch workers and Spark executors."""
+
+
 @lru_cache(maxsize=1)
 def _load_bundled() -> Recognizer | None:
+    override = os.environ.get(RECOGNIZER_ENV, "").strip()
+    if override:
+        return None if override.lower() == "none" else Recognizer.load(override)
     d = bundled_artifact_dir()
     return Recognizer.load(d) if (d / "meta.json").exists() else None
 

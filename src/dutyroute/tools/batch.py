@@ -272,9 +272,15 @@ def route_lines(router: Router, lines: Iterable[JsonLine], *, limit: int = 5) ->
 _worker_router: Router | None = None
 
 
-def _worker_init(rules: str | None) -> None:
+def _worker_init(rules: str | None, recognizer: str | None = None) -> None:
     global _worker_router
+    import os
+
+    from ..routing.recognizer import RECOGNIZER_ENV
     from ..routing.router import Router
+
+    if recognizer is not None:  # the workers' default recognizer is the one the run names
+        os.environ[RECOGNIZER_ENV] = recognizer
 
     _worker_router = Router.from_dir(rules) if rules is not None else Router.default()
 
@@ -291,6 +297,7 @@ def route_lines_parallel(
     rules: str | Path | None = None,
     limit: int = 5,
     chunk: int = 64,
+    recognizer: str | None = None,
 ) -> Iterator[BatchOutcome]:
     """:func:`route_lines` on ``workers`` processes: the same outcomes, in input order.
 
@@ -305,6 +312,7 @@ def route_lines_parallel(
         rules: as ``--rules``.
         limit: most alternatives per line.
         chunk: lines per task (≥ 1).
+        recognizer: an artifact folder, or ``none``, as ``--recognizer`` (None: the default).
 
     Raises:
         ValueError: ``workers`` or ``chunk`` below 1.
@@ -315,7 +323,7 @@ def route_lines_parallel(
     first_line: dict[str, int] = {}
     rules_arg = str(rules) if rules is not None else None
     with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_worker_init, initargs=(rules_arg,)
+        workers, mp_context=ctx, initializer=_worker_init, initargs=(rules_arg, recognizer)
     ) as pool:
         pending: collections.deque[tuple[list[BatchOutcome | _Job], Future[list[BatchOutcome]] | None]] = (
             collections.deque()

@@ -1,0 +1,105 @@
+"""The trained recognizer: a county's tickets change a route, training is deterministic, and the
+shipped artifact is exactly what corpus/ builds (its hash in Decision and `dutyroute version`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dutyroute.cli import app
+from dutyroute.routing.recognizer import Recognizer, bundled_artifact_dir
+from dutyroute.store.resources import corpus_dir
+from dutyroute.store.rulebook import load_rulebook
+from dutyroute.tools.train import corpus_files, corpus_hash
+
+pytest.importorskip("sklearn")
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKETS = ROOT / "examples" / "county-tickets.jsonl"
+SHED = "村口又起了好几间蓝板房，地都给占了"  # 蓝板房: a county's own word, in no list and no lexicon
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def county_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "county"
+    r = runner.invoke(app, ["train", "--only", "--corpus", str(TICKETS), "-o", str(out), "--folds", "3"])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def _route(*args: str) -> dict:
+    r = runner.invoke(app, ["route", SHED, "--json", *args])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
+def test_a_countys_own_tickets_change_a_route(county_model: Path) -> None:
+    """Trained on the county's tickets, 蓝板房 on farmland routes to R38 (the reclaimed matter of
+    building on farmland); with the rules alone the word means nothing."""
+    with_model = _route("--recognizer", str(county_model))
+    without = _route("--recognizer", "none")
+    assert (with_model["status"], with_model["matter"], with_model["acting"]) == (
+        "routed",
+        "R38",
+        ["县规划和自然资源局"],
+    )
+    assert with_model["reclaimed"] is True and "第38项" in with_model["basis"]
+    assert without["matter"] != "R38"
+    assert with_model["model_hash"] == Recognizer.load(county_model).hash
+    assert without["model_hash"] is None
+
+
+def test_training_gives_identical_bytes(county_model: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    r = runner.invoke(app, ["train", "--only", "--corpus", str(TICKETS), "-o", str(again), "--folds", "3"])
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in county_model.iterdir())
+    assert names == sorted(p.name for p in again.iterdir())
+    for name in names:
+        assert (county_model / name).read_bytes() == (again / name).read_bytes(), name
+
+
+def test_the_artifact_records_its_corpus_rulebook_and_cross_validation(county_model: Path) -> None:
+    meta = json.loads((county_model / "meta.json").read_text(encoding="utf-8"))
+    assert meta["corpus"]["hash"] == corpus_hash(corpus_files([TICKETS]))
+    assert meta["corpus"]["writers"] == 3 and meta["cv"]["grouped_by"] == "writer"
+    assert meta["rulebook"]["hash"] == load_rulebook().hash
+    assert 0.0 <= meta["fusion"]["auto_dispatch"] <= 1.0
+
+
+def test_precedents_are_the_nearest_training_examples(county_model: Path) -> None:
+    d = _route("--recognizer", str(county_model))
+    assert 1 <= len(d["precedents"]) <= 3
+    for p in d["precedents"]:
+        assert p["id"].startswith("county-") and p["matter"] == "R38" and 0.0 < p["similarity"] <= 1.0
+        assert "蓝板房" in p["excerpt"]
+
+
+def test_a_missing_artifact_folder_is_one_clear_error(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["route", SHED, "--recognizer", str(tmp_path / "nothing")])
+    assert r.exit_code != 0
+
+
+SHIPPED = bundled_artifact_dir()
+
+
+@pytest.mark.skipif(not (SHIPPED / "meta.json").exists(), reason="no recognizer shipped yet")
+def test_the_shipped_artifact_is_what_the_corpus_builds() -> None:
+    """The hash of corpus/ recorded in the artifact is the hash of corpus/ now, and the rulebook
+    it was trained for is the bundled one (`dutyroute train --check` in .ci/run rebuilds it byte
+    for byte)."""
+    meta = json.loads((SHIPPED / "meta.json").read_text(encoding="utf-8"))
+    assert meta["corpus"]["hash"] == corpus_hash(corpus_files([corpus_dir()])), "retrain: dutyroute train"
+    assert meta["rulebook"]["hash"] == load_rulebook().hash
+
+
+@pytest.mark.skipif(not (SHIPPED / "meta.json").exists(), reason="no recognizer shipped yet")
+def test_the_shipped_model_hash_is_in_decisions_and_version(router) -> None:  # type: ignore[no-untyped-def]
+    meta = json.loads((SHIPPED / "meta.json").read_text(encoding="utf-8"))
+    assert router.route("县道上塌了个大坑").model_hash == meta["hash"]
+    r = runner.invoke(app, ["version"])
+    assert meta["hash"] in r.output

@@ -29,9 +29,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import ahocorasick_rs
 import numpy as np
 
 from ..errors import RuleFileError
@@ -64,6 +66,7 @@ ARTIFACT_FILES = (
 """The files of an artifact folder; :func:`artifact_hash` covers all but ``meta.json``'s own hash."""
 MAX_NGRAM = 3
 _DIGITS = str.maketrans("0123456789", "0000000000")
+_FIRST = itemgetter(0)
 
 
 def features(norm: str, max_n: int = MAX_NGRAM) -> list[str]:
@@ -141,6 +144,14 @@ class Recognizer:
         self._scale = np.asarray(scale, dtype=np.float32)
         self._intercept = np.asarray(intercept, dtype=np.float32)
         self._vocab: dict[str, int] = {g: i for i, g in enumerate(vocab)}
+        # every vocabulary n-gram found in one pass (Rust Aho–Corasick, overlapping matches): the
+        # same counts as looking each n-gram of :func:`features` up, since no vocabulary n-gram
+        # holds a separator (n-grams stay within clauses)
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(list(vocab), matchkind=ahocorasick_rs.MatchKind.Standard)
+            if len(vocab)
+            else None
+        )
         n_feat, n_cls = len(self._vocab), len(self.classes)
         if coef.shape != (n_feat, n_cls) or self.idf.shape != (n_feat,) or self._scale.shape != (n_cls,):
             raise RuleFileError(
@@ -216,10 +227,15 @@ class Recognizer:
         Args:
             norm: the normalised text (:func:`dutyroute.text.normalize.normalize`).
         """
-        found = [i for i in map(self._vocab.get, features(norm, self._max_n)) if i is not None]
-        if not found:
+        matches = (
+            self._automaton.find_matches_as_indexes(norm.translate(_DIGITS), overlapping=True)
+            if self._automaton
+            else []
+        )
+        if not matches:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx, counts = np.unique(np.array(found, dtype=np.int64), return_counts=True)
+        found = np.fromiter(map(_FIRST, matches), dtype=np.int64, count=len(matches))
+        idx, counts = np.unique(found, return_counts=True)
         w = (1.0 + np.log(counts.astype(np.float32))) * self.idf[idx]
         norm2 = float(np.sqrt(np.dot(w, w)))
         return idx, (w / norm2 if norm2 > 0 else w)
@@ -250,8 +266,8 @@ class Recognizer:
             k: how many (≥ 0).
             vector: the text's :meth:`vector`, when the caller has it already.
 
-        Cost: the first call for a matter vectorises its examples (about 50, ~10 ms) into a sparse
-        matrix; later calls are one sparse product (~50 µs).
+        Cost: the first call for a matter vectorises its examples into postings sorted by feature;
+        later calls read only the postings of the text's features.
         """
         if k <= 0 or matter not in self._examples:
             return []
@@ -259,15 +275,25 @@ class Recognizer:
         idx, w = vector if vector is not None else self.vector(norm)
         if idx.size == 0 or pool.data.size == 0:
             return []
-        q = np.zeros(len(self._vocab), dtype=np.float32)
-        q[idx] = w
-        prod = pool.data * q[pool.indices]
-        starts = np.minimum(pool.indptr[:-1], max(prod.size - 1, 0))
-        sums = np.add.reduceat(prod, starts) if prod.size else np.zeros(len(pool.ids), dtype=np.float32)
-        sims = np.where(np.diff(pool.indptr) > 0, sums, 0.0)  # an example without features: 0
+        # the pool is stored by feature (postings): only the postings of the text's features are read
+        lo = np.searchsorted(pool.features, idx, side="left")
+        hi = np.searchsorted(pool.features, idx, side="right")
+        lengths = hi - lo
+        total = int(lengths.sum())
+        if total == 0:
+            return []
+        starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
+        pos = np.arange(total) + starts
+        weights = pool.data[pos] * np.repeat(w, lengths)
+        sims = np.bincount(pool.examples[pos], weights=weights, minlength=len(pool.ids)).astype(np.float32)
         # best first; equal similarities (to 6 decimals) by example id: stable across processes
         keys = np.round(sims.astype(np.float64), 6)
-        cand = np.argsort(-keys, kind="stable")[: max(k * 4, k)]
+        top = max(k * 4, k)
+        if keys.size > top:  # the best few without sorting the whole pool
+            part = np.argpartition(-keys, top - 1)[:top]
+            cand = part[np.argsort(-keys[part], kind="stable")]
+        else:
+            cand = np.argsort(-keys, kind="stable")
         order = sorted(cand.tolist(), key=lambda i: (-keys[i], pool.ids[i]))[:k]
         out = []
         for i in order:
@@ -285,20 +311,22 @@ class Recognizer:
             if pool is None:
                 from ..text.normalize import normalize
 
-                ids, texts, data, indices, indptr = [], [], [], [], [0]
-                for ex_id, text in self._examples[matter]:
+                ids, texts, data, feats, rows = [], [], [], [], []
+                for n, (ex_id, text) in enumerate(self._examples[matter]):
                     idx, w = self.vector(normalize(text))
                     ids.append(ex_id)
                     texts.append(text)
                     data.append(w)
-                    indices.append(idx)
-                    indptr.append(indptr[-1] + idx.size)
+                    feats.append(idx)
+                    rows.append(np.full(idx.size, n, dtype=np.int64))
+                f = np.concatenate(feats) if feats else np.zeros(0, dtype=np.int64)
+                order = np.argsort(f, kind="stable")
                 pool = _Pool(
                     tuple(ids),
                     tuple(texts),
-                    np.concatenate(data) if data else np.zeros(0, dtype=np.float32),
-                    np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
-                    np.array(indptr, dtype=np.int64),
+                    (np.concatenate(data) if data else np.zeros(0, dtype=np.float32))[order],
+                    f[order],
+                    (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64))[order],
                 )
                 self._pools[matter] = pool
             return pool
@@ -306,13 +334,14 @@ class Recognizer:
 
 @dataclass(frozen=True, slots=True)
 class _Pool:
-    """One matter's examples as a sparse (CSR) matrix of their TF-IDF vectors."""
+    """One matter's examples' TF-IDF vectors as postings sorted by feature: ``data[i]`` is the
+    weight of feature ``features[i]`` in example ``examples[i]`` (an inverted index)."""
 
     ids: tuple[str, ...]
     texts: tuple[str, ...]
     data: np.ndarray
-    indices: np.ndarray
-    indptr: np.ndarray
+    features: np.ndarray
+    examples: np.ndarray
 
 
 def artifact_hash(path: str | Path) -> str:

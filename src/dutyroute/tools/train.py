@@ -204,6 +204,35 @@ def recognizer_from(fitted: Fitted, meta: dict[str, Any], cases: Sequence[Labele
     return Recognizer(fitted.vocab, fitted.idf, q, scale, fitted.intercept, fitted.classes, full, examples)
 
 
+PRECEDENT_POOL = 300
+"""Most precedents kept per matter (and for out of scope): beyond it, examples are taken in turn
+from each writer, so the pool stays varied and a precedent lookup stays fast."""
+
+
+def precedent_pool(cases: Sequence[LabeledCase], cap: int = PRECEDENT_POOL) -> list[LabeledCase]:
+    """The cases kept as precedents: every case of a label with at most ``cap``, else ``cap`` of
+    them taken round-robin over the writers (each writer's in id order); in corpus order."""
+    by_label: dict[str, list[LabeledCase]] = {}
+    for c in cases:
+        by_label.setdefault(label_of(c), []).append(c)
+    keep: set[int] = set()
+    for group in by_label.values():
+        if len(group) <= cap:
+            keep.update(id(c) for c in group)
+            continue
+        queues: dict[str, list[LabeledCase]] = {}
+        for c in sorted(group, key=lambda c: c.id):
+            queues.setdefault(c.writer, []).append(c)
+        order = [queues[w] for w in sorted(queues)]
+        taken = 0
+        while taken < cap:
+            for q in order:
+                if q and taken < cap:
+                    keep.add(id(q.pop(0)))
+                    taken += 1
+    return [c for c in cases if id(c) in keep]
+
+
 def write_artifact(
     fitted: Fitted,
     out_dir: str | Path,
@@ -227,7 +256,7 @@ def write_artifact(
             ensure_ascii=False,
             sort_keys=True,
         )
-        for c in cases
+        for c in precedent_pool(cases)
     ]
     (out / "precedents.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     meta: dict[str, Any] = {

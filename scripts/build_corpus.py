@@ -23,8 +23,8 @@ leave, and so do unsettled disagreements. Then, in order:
    reclaimed → ``reclaimed: true``), ``out_of_scope`` tagged;
 3. a text that repeats an earlier one (punctuation ignored), nearly copies it
    (:func:`dutyroute.tools.corpus.near_duplicates`), nearly copies a dev or ``eval/`` text (4-gram
-   Jaccard ≥ 0.5), or shares a 12-character span with dev, ``eval/`` or a real message of
-   ``../shared/realdata`` is left out.
+   Jaccard ≥ 0.5), shares a 12-character run with dev or ``eval/``, or a 16-character run with a
+   real message of ``../shared/realdata`` (letters share their formulas), is left out.
 
 Every step's count is printed and written to the report.
 """
@@ -44,6 +44,7 @@ from dutyroute.model.lists import ListKind
 from dutyroute.store.rulebook import load_rulebook
 from dutyroute.tools.corpus import (
     COPY_SPAN,
+    REAL_COPY_SPAN,
     acting_sets,
     near_copies_of,
     near_duplicates,
@@ -75,9 +76,8 @@ def _measured_texts() -> list[str]:
     return texts
 
 
-def _forbidden_texts() -> Iterator[str]:
-    """dev, eval/ and every row of the real messages (streamed)."""
-    yield from _measured_texts()
+def _real_messages() -> Iterator[str]:
+    """Every row of the real messages (streamed)."""
     csv.field_size_limit(10**7)
     for f in sorted((SHARED / "realdata").glob("*.csv")):
         with f.open(encoding="utf-8", errors="replace", newline="") as fh:
@@ -168,6 +168,7 @@ def main() -> int:
                         continue
                     decision = ruling.get("decision")
                     pw[f"referee_{decision}"] += 1
+                    count[f"referee_{decision}"] += 1
                     if decision == "drop":
                         count["referee_drop"] += 1
                         continue
@@ -239,7 +240,8 @@ def main() -> int:
     for i in sorted(near_copies_of(texts, _measured_texts()) - drop):
         drop.add(i)
         count["near_copy_of_dev_or_eval"] += 1
-    for i in sorted(sharing_spans(texts, _forbidden_texts()) - drop):
+    copies = sharing_spans(texts, _measured_texts()) | sharing_spans(texts, _real_messages(), REAL_COPY_SPAN)
+    for i in sorted(copies - drop):
         drop.add(i)
         count["copies_dev_eval_or_realdata"] += 1
 
@@ -286,8 +288,8 @@ def _report(
         f"{count['disagree_unsettled']}",
         f"- left out as duplicate {count['duplicate']}, near duplicate {count['near_duplicate']}, "
         f"near copy of dev/eval {count['near_copy_of_dev_or_eval']}, "
-        f"sharing a {COPY_SPAN}-character span with "
-        f"dev/eval/real messages {count['copies_dev_eval_or_realdata']}, unreviewed "
+        f"sharing a {COPY_SPAN}-character run with dev/eval or a {REAL_COPY_SPAN}-character run with a "
+        f"real message {count['copies_dev_eval_or_realdata']}, unreviewed "
         f"{count['unreviewed'] if count['in_corpus'] else 0}",
         "",
         "| writer | written | reviewed | agree | disagree | bad text "

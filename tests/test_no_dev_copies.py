@@ -85,9 +85,9 @@ def _real_messages() -> list[str]:
 
 @pytest.mark.skipif(not DEV.exists(), reason="../shared/cases/dev.jsonl is not next to the repository")
 def test_corpus_holds_no_copy_of_dev_eval_or_real_messages() -> None:
-    """corpus/ shares no 12-character run with dev, eval/ or a real message, and nearly copies no
-    dev or eval/ text (4-gram Jaccard ≥ 0.5) — the criteria scripts/build_corpus.py applies."""
-    from dutyroute.tools.corpus import near_copies_of, sharing_spans
+    """corpus/ shares no 12-character run with dev or eval/, no 16-character run with a real message,
+    and nearly copies no dev or eval/ text (4-gram Jaccard ≥ 0.5) — what scripts/build_corpus.py applies."""
+    from dutyroute.tools.corpus import REAL_COPY_SPAN, near_copies_of, sharing_spans
 
     corpus = _corpus_texts()
     if not corpus:
@@ -96,8 +96,9 @@ def test_corpus_holds_no_copy_of_dev_eval_or_real_messages() -> None:
     measured = [json.loads(x)["text"] for x in DEV.read_text(encoding="utf-8").splitlines() if x.strip()]
     for f in sorted((ROOT / "eval").glob("*.jsonl")):
         measured += [json.loads(x)["text"] for x in f.read_text(encoding="utf-8").splitlines() if x.strip()]
-    others = measured + (_real_messages() if REALDATA.exists() else [])
-    bad = sorted(sharing_spans(texts, others) | near_copies_of(texts, measured))
+    real = _real_messages() if REALDATA.exists() else []
+    copies = sharing_spans(texts, measured) | sharing_spans(texts, real, REAL_COPY_SPAN)
+    bad = sorted(copies | near_copies_of(texts, measured))
     assert not bad, "corpus texts copying measured or real texts:\n" + "\n".join(
         corpus[i][0] for i in bad[:20]
     )

@@ -39,6 +39,7 @@ __all__ = [
     "COPY_SPAN",
     "NEAR_DUPLICATE",
     "NEAR_MEASURED",
+    "REAL_COPY_SPAN",
     "NearDuplicate",
     "acting_sets",
     "lint_corpus",
@@ -117,6 +118,10 @@ def near_duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> 
 COPY_SPAN = 12
 """A text sharing this many characters in a row (punctuation ignored) with a measured text (dev,
 ``eval/``) or a real message copies it; shorter runs are the field's formulas (尊敬的领导我是…村民)."""
+
+REAL_COPY_SPAN = 16
+"""The same for the real messages (``../shared/realdata``): letters share formulas with them
+(尊敬的领导您好我是A7县…), so a copy there is a longer run."""
 
 NEAR_MEASURED = 0.5
 """4-gram Jaccard with a dev or ``eval/`` text from which a corpus text counts as its near copy."""

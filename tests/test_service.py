@@ -90,6 +90,16 @@ def test_malformed_json_says_where_it_broke(client: TestClient) -> None:
     assert "line 2, column 7" in d["msg"]
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"text": "\xff\xfe"}', b'{"text":' + b"[" * 20000 + b"]" * 20000 + b"}"],
+    ids=["not-utf8", "deep"],
+)
+def test_unreadable_bodies_get_400_saying_why(client: TestClient, raw: bytes) -> None:
+    r = client.post("/v1/route", content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "UTF-8" in r.json()["detail"][0]["msg"]
+
+
 def test_body_over_the_limit_gets_413_declared_or_streamed(router) -> None:  # type: ignore[no-untyped-def]
     c = TestClient(create_app(ServiceSettings(access_log=False, max_body_bytes=1000), router=router))
     big = json.dumps({"text": "县道塌了" * 400}).encode()

@@ -121,8 +121,14 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = str(exc.detail)
+        if exc.status_code == 400 and message == "There was an error parsing the body":
+            message = (
+                "the body could not be read as JSON: it is not UTF-8, or it nests deeper than a JSON "
+                "reader allows; send one flat JSON object in UTF-8"
+            )
         return Response(
-            error_body(request.url.path, exc.status_code, str(exc.detail)),
+            error_body(request.url.path, exc.status_code, message),
             exc.status_code,
             media_type="application/json",
         )

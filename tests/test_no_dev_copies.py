@@ -102,3 +102,21 @@ def test_corpus_holds_no_copy_of_dev_eval_or_real_messages() -> None:
     assert not bad, "corpus texts copying measured or real texts:\n" + "\n".join(
         corpus[i][0] for i in bad[:20]
     )
+
+
+@pytest.mark.skipif(not REALDATA.exists(), reason="../shared/realdata is not next to the repository")
+def test_real_message_labels_hold_no_message_text() -> None:
+    """eval/realdata-labels.jsonl keeps messages by reference only: no field shares a 12-character
+    run with a real message (the licence forbids redistributing their text)."""
+    from dutyroute.tools.corpus import sharing_spans
+
+    labels = ROOT / "eval" / "realdata-labels.jsonl"
+    lines = [x for x in labels.read_text(encoding="utf-8").splitlines() if x.strip()]
+    fields = [
+        json.dumps(
+            {k: v for k, v in json.loads(x).items() if k not in ("source_file", "message_id")},
+            ensure_ascii=False,
+        )
+        for x in lines
+    ]
+    assert not sharing_spans(fields, _real_messages(), 12)

@@ -504,6 +504,8 @@ def _print_report(rep: dict[str, Any], title: str) -> None:
         t.add_row(f"  list: {k}", frac(v))
     for k, v in rep["by_style"].items():
         t.add_row(f"  style: {k}", frac(v))
+    for k, v in rep.get("by_writer", {}).items():
+        t.add_row(f"  writer: {k}", frac(v))
     cal = rep["calibration"]
     t.add_row("expected calibration error (10 bins)", f"{cal['ece']:.3f}")
     a = cal["auto_dispatch"]

@@ -55,6 +55,7 @@ def report(
 
     Returns:
         ``metrics`` (those of :func:`dutyroute.tools.evaluate.evaluate`), ``by_list``, ``by_style``,
+        ``by_writer`` (corpus cases: in grouped cross-validation, each writer held out),
         ``top3_recall``, ``confusions`` (the 20 commonest expected → got pairs), ``calibration``
         (``bins``: count, mean confidence and accuracy per bin; ``ece``; ``auto_dispatch``: share
         of all decisions and accuracy of those; ``at_0_8``: the same at confidence ≥ 0.8).
@@ -63,9 +64,12 @@ def report(
     right = [r.right for r in ev.results]
     by_list: dict[str, list[bool]] = defaultdict(list)
     by_style: dict[str, list[bool]] = defaultdict(list)
+    by_writer: dict[str, list[bool]] = defaultdict(list)
     for c, r in zip(cases, right, strict=True):
         by_list[_list_of(c)].append(r)
         by_style[c.style or "?"].append(r)
+        if c.writer:
+            by_writer[c.writer].append(r)
     confusions: Counter[tuple[str, str]] = Counter()
     for c, d, r in zip(cases, decisions, right, strict=True):
         if r:
@@ -100,6 +104,7 @@ def report(
         "metrics": ev.metrics,
         "by_list": {k: _frac(sum(v), len(v)) for k, v in sorted(by_list.items())},
         "by_style": {k: _frac(sum(v), len(v)) for k, v in sorted(by_style.items())},
+        "by_writer": {k: _frac(sum(v), len(v)) for k, v in sorted(by_writer.items())},
         "top3_recall": _frac(sum(_top3(c, d) for c, d in zip(cases, decisions, strict=True)), len(cases)),
         "confusions": [{"expected": e, "got": g, "n": n} for (e, g), n in confusions.most_common(20)],
         "calibration": {

@@ -28,7 +28,22 @@ def matters(parsed: ParsedLists) -> dict:
 
 @pytest.fixture(scope="session")
 def router():  # type: ignore[no-untyped-def]
-    """The default router (bundled 小京庄乡 rulebook and rules), built once."""
+    """The rule engine: the bundled 小京庄乡 rulebook and rule files, without the trained recognizer.
+
+    Most tests specify what the rules do (rule examples, probes, questions, acting, scope), so they
+    run on the rules alone; the fused router (``fused``) is measured by ``dutyroute eval`` and has
+    its own tests (tests/test_recognizer.py, the probe floor in tests/test_route_probes.py).
+    """
+    from dutyroute.routing.router import Router
+    from dutyroute.store.bundle import Bundle
+
+    b = Bundle.from_dir(None)
+    return Router(b.rulebook, b.rules, recognizer=None)
+
+
+@pytest.fixture(scope="session")
+def fused():  # type: ignore[no-untyped-def]
+    """The default router as shipped: the rules fused with the bundled recognizer (when there is one)."""
     from dutyroute.routing.router import Router
 
     return Router.default()

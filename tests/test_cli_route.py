@@ -30,13 +30,13 @@ def test_route_json_is_the_decision() -> None:
 
 
 def test_route_shows_the_question_and_facts_answer_it() -> None:
-    r = runner.invoke(app, ["route", "路面塌下去一块，车过不去"])
+    r = runner.invoke(app, ["route", "--recognizer", "none", "路面塌下去一块，车过不去"])
     assert r.exit_code == 0 and "needs_clarification" in r.output and "县道" in r.output
     assert "承办 acting" not in r.output and "派单依据 basis" not in r.output  # nothing routed yet
-    r = runner.invoke(app, ["route", "路面塌下去一块，车过不去", "--json"])
+    r = runner.invoke(app, ["route", "--recognizer", "none", "路面塌下去一块，车过不去", "--json"])
     d = json.loads(r.output)
     assert d["matter"] is None and d["acting"] == [] and d["basis"] is None and d["clarify"]["options"]
-    r = runner.invoke(app, ["route", "路面塌下去一块，车过不去", "--facts", "road_class=县道", "--json"])
+    r = runner.invoke(app, ["route", "--recognizer", "none", "路面塌下去一块，车过不去", "--facts", "road_class=县道", "--json"])
     assert json.loads(r.output)["matter"] == "C62"
 
 
@@ -67,7 +67,7 @@ def test_batch_writes_one_line_per_input_and_reports_bad_lines(tmp_path: Path) -
         encoding="utf-8",
     )
     out = tmp_path / "out.jsonl"
-    r = runner.invoke(app, ["batch", str(src), "-o", str(out)])
+    r = runner.invoke(app, ["batch", "--recognizer", "none", str(src), "-o", str(out)])
     assert r.exit_code == 1
     assert "in.jsonl:2:" in r.output and "in.jsonl:3:" in r.output
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
@@ -121,13 +121,13 @@ def test_eval_scores_a_labeled_file(tmp_path: Path) -> None:
         },
     ]
     cases.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in rows), encoding="utf-8")
-    r = runner.invoke(app, ["eval", str(cases), "--json"])
+    r = runner.invoke(app, ["eval", "--recognizer", "none", str(cases), "--json"])
     assert r.exit_code == 0, r.output
     m = json.loads(r.output)["metrics"]
     assert m["routes_right"] == [3, 4]
     assert m["out_of_scope_recognised"] == [1, 1] and m["wrongly_unmatched"] == 0
     assert [x["id"] for x in json.loads(r.output)["misses"]] == ["4"]
-    r = runner.invoke(app, ["eval", str(cases)])
+    r = runner.invoke(app, ["eval", "--recognizer", "none", str(cases)])
     assert "route accuracy" in r.output and "3/4" in r.output and "misses" in r.output
 
 
@@ -153,7 +153,7 @@ def test_batch_writes_a_line_for_every_input_line_and_counts_each_status(tmp_pat
     ]
     src = _batch_file(tmp_path, ("\n".join(lines) + "\n").encode("utf-8"))
     out = tmp_path / "out.jsonl"
-    r = runner.invoke(app, ["batch", str(src), "-o", str(out)])
+    r = runner.invoke(app, ["batch", "--recognizer", "none", str(src), "-o", str(out)])
     assert r.exit_code == 1
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [x["line"] for x in rows] == list(range(1, 8))

@@ -98,8 +98,8 @@ def test_the_shipped_artifact_is_what_the_corpus_builds() -> None:
 
 
 @pytest.mark.skipif(not (SHIPPED / "meta.json").exists(), reason="no recognizer shipped yet")
-def test_the_shipped_model_hash_is_in_decisions_and_version(router) -> None:  # type: ignore[no-untyped-def]
+def test_the_shipped_model_hash_is_in_decisions_and_version(fused) -> None:  # type: ignore[no-untyped-def]
     meta = json.loads((SHIPPED / "meta.json").read_text(encoding="utf-8"))
-    assert router.route("县道上塌了个大坑").model_hash == meta["hash"]
+    assert fused.route("县道上塌了个大坑").model_hash == meta["hash"]
     r = runner.invoke(app, ["version"])
     assert meta["hash"] in r.output

@@ -14,7 +14,7 @@ pd = pytest.importorskip("pandas")
 pytest.importorskip("pyarrow")
 
 
-def test_route_pandas_adds_the_decision_columns_and_errors_per_row(router) -> None:  # type: ignore[no-untyped-def]
+def test_route_pandas_adds_the_decision_columns_and_errors_per_row(fused) -> None:  # type: ignore[no-untyped-def]
     from dutyroute.spark import DECISION_COLUMNS, route_pandas
 
     frame = pd.DataFrame(
@@ -27,12 +27,12 @@ def test_route_pandas_adds_the_decision_columns_and_errors_per_row(router) -> No
     out = route_pandas(frame, facts_cols={"road": "road_class"})
     assert list(out.columns) == ["id", "text", "road", *(n for n, _ in DECISION_COLUMNS)]
     assert out["status"].tolist() == ["routed", "routed", "error", "error", "routed"]
-    assert out["matter"].tolist()[0] == router.route("县道塌了个坑").matter
-    assert out["matter"].tolist()[1] == router.route("路上有个大坑", facts={"road_class": "村道"}).matter
+    assert out["matter"].tolist()[0] == fused.route("县道塌了个坑").matter
+    assert out["matter"].tolist()[1] == fused.route("路上有个大坑", facts={"road_class": "村道"}).matter
     assert out["acting"].tolist()[0] == ["县交通运输局"]
     assert "null" in out["error"].tolist()[2]
     assert "empty" in out["error"].tolist()[3]
-    assert out["basis"].tolist()[4].endswith(router.route("有人在地里烧秸秆").basis.split("》")[1])
+    assert out["basis"].tolist()[4].endswith(fused.route("有人在地里烧秸秆").basis.split("》")[1])
     assert list(frame.columns) == ["id", "text", "road"]  # the input is not changed
 
 
@@ -58,7 +58,7 @@ def spark():  # type: ignore[no-untyped-def]
 
 
 @needs_spark
-def test_route_dataframe_in_local_mode_matches_the_library(spark, router) -> None:  # type: ignore[no-untyped-def]
+def test_route_dataframe_in_local_mode_matches_the_library(spark, fused) -> None:  # type: ignore[no-untyped-def]
     from dutyroute.spark import route_dataframe
 
     rows = [
@@ -77,7 +77,7 @@ def test_route_dataframe_in_local_mode_matches_the_library(spark, router) -> Non
         if text is None:
             assert got[cid]["status"] == "error" and "null" in got[cid]["error"]
             continue
-        d = router.route(text, facts={"road_class": road} if road else None)
+        d = fused.route(text, facts={"road_class": road} if road else None)
         assert got[cid]["status"] == d.status
         assert got[cid]["matter"] == (d.matter if d.status == "routed" else None)
         assert list(got[cid]["acting"]) == list(d.acting)

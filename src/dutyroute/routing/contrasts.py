@@ -54,19 +54,36 @@ class ContrastApplier:
         self._scopes = {c.id: c.scope for c in self.contrasts}
         self._township = self.rulebook.jurisdiction.township
 
-    def apply(self, w: RouteState) -> Clarification | None:
-        """Apply contrasts to the top candidate; returns a question when a missing fact decides."""
+    def apply(
+        self, w: RouteState, evidence: Mapping[str, float] | None = None, lookahead: int = 1
+    ) -> Clarification | None:
+        """Apply contrasts to the top candidate; returns a question when a missing fact decides.
+
+        Args:
+            w: the routing state (its candidates best first).
+            evidence: matter → the rule engine's own score, when the candidates were re-ranked by the
+                fusion: whether a missing fact is asked is judged on the rules' evidence (do the
+                words favour one answer's route?), not on the fused ranking, so questions stay
+                rule-driven. None: the candidates' scores.
+            lookahead: a contrast whose fact is known (said in the text or given by the caller)
+                also applies when one of the first ``lookahead`` candidates is in its scope, not
+                only the first: a known deciding fact is not lost to a re-ranking.
+        """
         done: set[str] = set()
         for _ in range(len(self.contrasts)):
             if not w.cands:
                 return None
             top_id = w.cands[0].matter.id
+            near = {c.matter.id for c in w.cands[:lookahead]}
             contrast = next(
                 (
                     c
                     for c in self.contrasts
                     if c.id not in done
-                    and top_id in self._scopes[c.id]
+                    and (
+                        top_id in self._scopes[c.id]
+                        or (c.fact in w.facts and bool(near & self._scopes[c.id]))
+                    )
                     and c.when.holds(w.entries, w.terms, w.fact_values())
                 ),
                 None,
@@ -78,7 +95,7 @@ class ContrastApplier:
             if known is not None and contrast.targets(known.value):
                 self._keep(w, contrast, contrast.targets(known.value), known.value)
                 continue
-            question = self._question(w, contrast)
+            question = self._question(w, contrast, evidence)
             if question is not None:
                 return question
         return None
@@ -120,11 +137,13 @@ class ContrastApplier:
                 best, best_score = t, sc
         return best
 
-    def _question(self, w: RouteState, contrast: Contrast) -> Clarification | None:
+    def _question(
+        self, w: RouteState, contrast: Contrast, evidence: Mapping[str, float] | None = None
+    ) -> Clarification | None:
         spec = self.facts.get(contrast.fact)
         if spec is None:
             return None
-        scores = {c.matter.id: c.score for c in w.cands}
+        scores = dict(evidence) if evidence is not None else {c.matter.id: c.score for c in w.cands}
         options: list[tuple[str, Target, float]] = []
         for value, targets in contrast.routes:
             options.append(
@@ -140,7 +159,8 @@ class ContrastApplier:
                 (t.matter, self.acting.for_target(t, w)) for _, t, _ in options if t.matter == lead.matter.id
             }
             rivals = [s for _, t, s in options if (t.matter, self.acting.for_target(t, w)) not in lead_routes]
-            if not rivals or max(rivals) < CLARIFY_RATIO * lead.score:
+            lead_score = scores.get(lead.matter.id, 0.0)
+            if not rivals or max(rivals) < CLARIFY_RATIO * lead_score:
                 return None
         opts = []
         for value, t, _ in options:

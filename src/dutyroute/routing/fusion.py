@@ -57,6 +57,7 @@ FEATURES = (
     "oos_soft_screen",  # … and a non-strict scope screen fired
     "oos_engine_strength",  # … times log(1 + the engine's top score) / 5
     "concept",  # a lexicon concept credited this matter
+    "rule_prefer",  # a routing rule that fired prefers this matter (rules/routing.yaml)
 )
 CALIBRATION_FEATURES = ("p_top", "margin", "agree", "oos", "asked", "p_top_x_agree")
 
@@ -69,11 +70,13 @@ class EngineView:
         cands: (matter id, score, credited by a lexicon concept) best first.
         unmatched: the engine alone would say no list covers it (top below its floor).
         soft_screen: a non-strict scope screen fired.
+        preferred: matters a routing rule that fired prefers.
     """
 
     cands: tuple[tuple[str, float, bool], ...]
     unmatched: bool
     soft_screen: bool
+    preferred: frozenset[str] = frozenset()
 
 
 def candidate_features(
@@ -97,6 +100,7 @@ def candidate_features(
     eng = {m: (s, i, c) for i, (m, s, c) in enumerate(engine.cands)}
     order = [m for m, _, _ in engine.cands]
     order += [m for m in ranked[:MODEL_TOP] if m not in eng and m != OUT_OF_SCOPE]
+    order += sorted(m for m in engine.preferred if m not in eng and m not in order and m in svc)
     order.append(OUT_OF_SCOPE)
     out = []
     strength = math.log1p(max(etop, 0.0)) / 5.0
@@ -105,11 +109,12 @@ def candidate_features(
         gap = s - (second if m == top_svc else best)
         if m == OUT_OF_SCOPE:
             feats = [s, gap, float(m == top_svc), 0.0, 0.0, 0.0, 1.0]
-            feats += [float(engine.unmatched), float(engine.soft_screen), strength, 0.0]
+            feats += [float(engine.unmatched), float(engine.soft_screen), strength, 0.0, 0.0]
         else:
             score, rank, concept = eng.get(m, (0.0, -1, False))
             feats = [s, gap, float(m == top_svc), score / scale, float(rank == 0)]
             feats += [1.0 / (1 + rank) if rank >= 0 else 0.0, 0.0, 0.0, 0.0, 0.0, float(concept)]
+            feats.append(float(m in engine.preferred))
         out.append((m, feats))
     return out
 

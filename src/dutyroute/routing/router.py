@@ -57,6 +57,9 @@ from .state import RouteState
 __all__ = ["CLARIFY_RATIO", "MAX_TEXT_CHARS", "UNMATCHED_SCORE", "Router"]
 
 MAX_TEXT_CHARS = 5000
+FACT_LOOKAHEAD = 3
+"""After fusion, a known deciding fact re-decides among the first this many candidates (see
+:meth:`dutyroute.routing.contrasts.ContrastApplier.apply`)."""
 """Longest incident text accepted, in characters after normalisation."""
 MAX_RAW_CHARS = 4 * MAX_TEXT_CHARS
 """Longest text accepted before normalisation (markup, spaces and punctuation included): a text
@@ -461,6 +464,7 @@ class Router:
             tuple((c.matter.id, c.score, c.concepts > 0) for c in work.cands[:FUSED_ENGINE_CANDIDATES]),
             top is None or top.score < floor,
             any(not sc.strict for sc in screens),
+            frozenset(work.preferred),
         )
 
     def _fused(
@@ -505,6 +509,7 @@ class Router:
                 model_hash=model_hash,
             )
         by_id = {c.matter.id: c for c in work.cands}
+        evidence = {c.matter.id: c.score for c in work.cands}  # the rules' own scores, for questions
         cands = []
         for m, p in ranked:
             if m == OUT_OF_SCOPE:
@@ -513,7 +518,7 @@ class Router:
             c.score = 100.0 * p
             cands.append(c)
         work.cands = cands
-        question = self._contrasts.apply(work)
+        question = self._contrasts.apply(work, evidence, lookahead=FACT_LOOKAHEAD)
         top_id = work.cands[0].matter.id
         conf = self._fusion.confidence(p_top, p_second, top_id == engine_top, False, question is not None)
         return self._decide.decide(

@@ -62,6 +62,7 @@ class RuleApplier:
             if len(w.cands) != before:
                 effects.append("exclude " + ",".join(r.exclude))
         if r.prefer:
+            w.preferred.update(r.prefer)
             for c in w.cands:
                 if c.matter.id in r.prefer:
                     c.score *= 1 + r.boost

@@ -27,6 +27,7 @@ class RouteState:
         fired: the rules, contrasts and screens that fired, for the trace.
         outside: id of a rule or screen that declared the text outside the lists, or None.
         excluded: matters a rule excluded (fusion keeps them out too).
+        preferred: matters a rule that fired prefers (a feature of the fusion).
     """
 
     text: str
@@ -41,6 +42,7 @@ class RouteState:
     fired: list[RuleFiring] = field(default_factory=list)
     outside: str | None = None
     excluded: set[str] = field(default_factory=set)
+    preferred: set[str] = field(default_factory=set)
 
     def fact_values(self) -> dict[str, str]:
         """Fact name → value, the form rule conditions read."""

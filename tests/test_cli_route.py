@@ -36,7 +36,10 @@ def test_route_shows_the_question_and_facts_answer_it() -> None:
     r = runner.invoke(app, ["route", "--recognizer", "none", "路面塌下去一块，车过不去", "--json"])
     d = json.loads(r.output)
     assert d["matter"] is None and d["acting"] == [] and d["basis"] is None and d["clarify"]["options"]
-    r = runner.invoke(app, ["route", "--recognizer", "none", "路面塌下去一块，车过不去", "--facts", "road_class=县道", "--json"])
+    r = runner.invoke(
+        app,
+        ["route", "--recognizer", "none", "路面塌下去一块，车过不去", "--facts", "road_class=县道", "--json"],
+    )
     assert json.loads(r.output)["matter"] == "C62"
 
 

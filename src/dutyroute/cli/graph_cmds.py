@@ -129,28 +129,15 @@ def who(
     A township role (综合行政执法队) lists the basic matters its office acts on; a sub-unit
     (县交通警察大队) the links of its parent that name it.
     """
-    from ..graph import Relation
 
     rg = _graph(rules)
     match = rg.resolve_body(name)
     _note_match(match)
     links = rg.matters_of(match.body, relation.value if relation else None)
     if as_json:
-        _dump(
-            {
-                "query": name,
-                "body": {
-                    "id": match.body.id,
-                    "name": match.body.name,
-                    "kind": match.body.kind.value,
-                    "parent": match.body.parent,
-                },
-                "resolved_by": match.how,
-                "score": match.score,
-                "counts": {r.value: sum(1 for lk in links if lk.relation is r) for r in Relation},
-                "links": [lk.to_dict() for lk in links],
-            }
-        )
+        from ..graph.records import who_record
+
+        _dump(who_record(match, links))
         return
     _who_tables(rg, match.body.name, match.body.kind.value, links, clauses)
 

@@ -163,3 +163,24 @@ class BodyMatch:
     body: Body
     how: Literal["exact", "alias", "fuzzy"]
     score: float = 100.0
+
+
+def who_record(match: BodyMatch, links: list[Link]) -> dict[str, Any]:
+    """The JSON record of "who is this body and what is it answerable for" (``dutyroute who --json``,
+    ``GET /v1/bodies/{name}``): the query, the body, how its name was resolved, counts per relation
+    and every link."""
+    from ..model.duties import Relation
+
+    return {
+        "query": match.query,
+        "body": {
+            "id": match.body.id,
+            "name": match.body.name,
+            "kind": match.body.kind.value,
+            "parent": match.body.parent,
+        },
+        "resolved_by": match.how,
+        "score": match.score,
+        "counts": {r.value: sum(1 for lk in links if lk.relation is r) for r in Relation},
+        "links": [lk.to_dict() for lk in links],
+    }

@@ -413,22 +413,9 @@ def _install_v1(app: FastAPI, router: Router, settings: ServiceSettings) -> None
             match = rg.resolve_body(name)
         except NotFoundError as exc:
             raise ServiceError(404, str(exc), ["path", "name"]) from None
-        links = rg.matters_of(match.body)
-        return _json(
-            {
-                "query": name,
-                "body": {
-                    "id": match.body.id,
-                    "name": match.body.name,
-                    "kind": match.body.kind.value,
-                    "parent": match.body.parent,
-                },
-                "resolved_by": match.how,
-                "score": match.score,
-                "counts": {r.value: sum(1 for lk in links if lk.relation is r) for r in Relation},
-                "links": [_link_dict(lk) for lk in links],
-            }
-        )
+        from ..graph.records import who_record
+
+        return _json(who_record(match, rg.matters_of(match.body)))
 
     nl = rg.node_link()
     graph_example = {k: (v[:2] if isinstance(v, list) else v) for k, v in nl.items()}

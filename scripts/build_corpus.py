@@ -56,6 +56,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 
+DECISIONS = ("writer", "reader", "own", "drop")
+
+
 def _jsonl(path: Path) -> list[dict[str, Any]]:
     out = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -133,7 +136,12 @@ def main() -> int:
     rulings: dict[str, dict[str, Any]] = {}
     if args.referees:
         for f in sorted(args.referees.glob("*.jsonl")):
-            for r in _jsonl(f):
+            for n, r in enumerate(_jsonl(f), 1):
+                if r.get("decision") not in DECISIONS:
+                    raise SystemExit(
+                        f"{f}: record {n} (id {r.get('id')!r}): decision {r.get('decision')!r} is "
+                        f"not one of {', '.join(DECISIONS)}; keep only referee rulings in {args.referees}"
+                    )
                 rulings[str(r.get("id"))] = r
 
     count: collections.Counter[str] = collections.Counter()

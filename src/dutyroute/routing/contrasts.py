@@ -16,7 +16,7 @@ from .acting import ActingSelector
 from .retrieve import Candidate
 from .state import RouteState
 
-__all__ = ["ANSWER_MARGIN", "CLARIFY_RATIO", "ContrastApplier"]
+__all__ = ["ANSWER_MARGIN", "CLARIFY_RATIO", "LOOKAHEAD_SHARE", "ContrastApplier"]
 
 CLARIFY_RATIO = 0.6
 """A contrast with ``ask: when_close`` asks when another answer's best candidate scores at least
@@ -24,6 +24,9 @@ this fraction of the top candidate's score."""
 ANSWER_MARGIN = 1.25
 """A contrast answers each fact value with its first-listed target unless another target of that
 value scores this many times more."""
+LOOKAHEAD_SHARE = 0.2
+"""A contrast applies to candidates behind the first only when the candidates in its scope together
+score at least this fraction of the first's score (with the fused ranking: of its probability)."""
 
 
 class ContrastApplier:
@@ -66,15 +69,28 @@ class ContrastApplier:
                 words favour one answer's route?), not on the fused ranking, so questions stay
                 rule-driven. None: the candidates' scores.
             lookahead: a contrast whose fact is known (said in the text or given by the caller)
-                also applies when one of the first ``lookahead`` candidates is in its scope, not
-                only the first: a known deciding fact is not lost to a re-ranking.
+                also applies when one of the first ``lookahead`` candidates is in its scope and
+                the scope's candidates together score at least LOOKAHEAD_SHARE of the first: a
+                known deciding fact is not lost to a re-ranking, but a fact the text merely
+                mentions (工地 in a wage complaint) does not pull a clear first route into a
+                matter it barely supports. The same holds for a missing fact when the rules' own
+                first route (by ``evidence``) is in the contrast's scope: the question the rules
+                would ask is not lost to a re-ranking.
         """
         done: set[str] = set()
+        # the rules' own first route: where it is in a contrast's scope, the rules would ask (or
+        # decide) there, and a near fused candidate in that scope keeps the question rule-driven
+        rules_top = max(evidence, key=lambda k: evidence[k]) if evidence else None
         for _ in range(len(self.contrasts)):
             if not w.cands:
                 return None
             top_id = w.cands[0].matter.id
+            top_score = w.cands[0].score
             near = {c.matter.id for c in w.cands[:lookahead]}
+            mass: dict[str, float] = {}  # contrast → its scope's total score among the candidates
+            for c in self.contrasts:
+                scope = self._scopes[c.id]
+                mass[c.id] = sum(x.score for x in w.cands if x.matter.id in scope)
             contrast = next(
                 (
                     c
@@ -82,7 +98,11 @@ class ContrastApplier:
                     if c.id not in done
                     and (
                         top_id in self._scopes[c.id]
-                        or (c.fact in w.facts and bool(near & self._scopes[c.id]))
+                        or (
+                            bool(near & self._scopes[c.id])
+                            and mass[c.id] >= LOOKAHEAD_SHARE * top_score
+                            and (c.fact in w.facts or rules_top in self._scopes[c.id])
+                        )
                     )
                     and c.when.holds(w.entries, w.terms, w.fact_values())
                 ),

@@ -87,10 +87,6 @@ class ContrastApplier:
             top_id = w.cands[0].matter.id
             top_score = w.cands[0].score
             near = {c.matter.id for c in w.cands[:lookahead]}
-            mass: dict[str, float] = {}  # contrast → its scope's total score among the candidates
-            for c in self.contrasts:
-                scope = self._scopes[c.id]
-                mass[c.id] = sum(x.score for x in w.cands if x.matter.id in scope)
             contrast = next(
                 (
                     c
@@ -100,7 +96,7 @@ class ContrastApplier:
                         top_id in self._scopes[c.id]
                         or (
                             bool(near & self._scopes[c.id])
-                            and mass[c.id] >= LOOKAHEAD_SHARE * top_score
+                            and self._scope_mass(w, c.id) >= LOOKAHEAD_SHARE * top_score
                             and (c.fact in w.facts or rules_top in self._scopes[c.id])
                         )
                     )
@@ -119,6 +115,12 @@ class ContrastApplier:
             if question is not None:
                 return question
         return None
+
+    def _scope_mass(self, w: RouteState, contrast_id: str) -> float:
+        """The total score of the candidates in a contrast's scope (only computed for a contrast
+        whose scope holds one of the first candidates, so the hot path stays as it was)."""
+        scope = self._scopes[contrast_id]
+        return sum(c.score for c in w.cands if c.matter.id in scope)
 
     def _keep(self, w: RouteState, contrast: Contrast, targets: tuple[Target, ...], value: str) -> None:
         allowed = {t.matter for t in targets}

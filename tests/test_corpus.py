@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dutyroute.store.rulebook import load_rulebook
 from dutyroute.tools.corpus import acting_sets, lint_corpus, near_copies_of, near_duplicates, sharing_spans
@@ -134,3 +136,26 @@ def test_the_bundled_corpus_lints_without_errors() -> None:
         pytest.skip("corpus/ holds no *.jsonl yet")
     errors = [str(x) for x in lint_path(ROOT / "corpus") if x.severity == "error"]
     assert not errors, "\n".join(errors[:20])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    texts=st.lists(st.text(alphabet="村民反映砖厂", max_size=30), max_size=5),
+    others=st.lists(st.text(alphabet="村民反映砖厂", max_size=30), max_size=5),
+    span=st.integers(min_value=2, max_value=9),
+)
+def test_sharing_spans_finds_exactly_the_texts_a_brute_force_search_finds(
+    texts: list[str], others: list[str], span: int
+) -> None:
+    """The sampled-window index misses no shared run and invents none (squash leaves these as they are)."""
+    expect = {
+        i
+        for i, t in enumerate(texts)
+        if any(t[j : j + span] in o for o in others for j in range(len(t) - span + 1))
+    }
+    assert sharing_spans(texts, others, span) == expect
+
+
+def test_sharing_spans_refuses_a_span_below_two() -> None:
+    with pytest.raises(ValueError, match="span=1"):
+        sharing_spans(["村民"], ["村民"], 1)

@@ -6,62 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
-from listkit import SEED
+from listkit import SEED, Lists
 from typer.testing import CliRunner
 
 from dutyroute.cli import app
 from dutyroute.store.compile import compile_rulebook
 from dutyroute.tools.diff import char_diff, diff_rulebooks
-
-TITLES = {"basic": "基本履职事项清单", "cooperative": "配合履职事项清单", "reclaimed": "上级部门收回事项清单"}
-
-
-class Lists:
-    """The seed's lines, with helpers that change one row the way a county revision would."""
-
-    def __init__(self) -> None:
-        self.lines = Path(SEED).read_text(encoding="utf-8").splitlines()
-
-    def _list_of(self, i: int) -> str:
-        kind = "basic"
-        for line in self.lines[: i + 1]:
-            for k, title in TITLES.items():
-                if line.strip().endswith(title):
-                    kind = k
-        return kind
-
-    def row(self, kind: str, seq: int) -> int:
-        for i, line in enumerate(self.lines):
-            if line.split("\t", 1)[0] == str(seq) and self._list_of(i) == kind:
-                return i
-        raise KeyError((kind, seq))
-
-    def cells(self, kind: str, seq: int) -> list[str]:
-        return self.lines[self.row(kind, seq)].split("\t")
-
-    def set_cells(self, kind: str, seq: int, cells: list[str]) -> None:
-        self.lines[self.row(kind, seq)] = "\t".join(cells)
-
-    def drop(self, kind: str, seq: int, renumber: bool) -> None:
-        i = self.row(kind, seq)
-        del self.lines[i]
-        if renumber:
-            for j in range(i, len(self.lines)):
-                head, sep, rest = self.lines[j].partition("\t")
-                if head.isdigit() and self._list_of(j) == kind:
-                    self.lines[j] = f"{int(head) - 1}{sep}{rest}"
-
-    def append(self, kind: str, cells: list[str]) -> None:
-        last = max(
-            i
-            for i, line in enumerate(self.lines)
-            if line.split("\t", 1)[0].isdigit() and self._list_of(i) == kind
-        )
-        self.lines.insert(last + 1, "\t".join(cells))
-
-    def write(self, path: Path) -> Path:
-        path.write_text("\n".join(self.lines) + "\n", encoding="utf-8")
-        return path
 
 
 @pytest.fixture(scope="module")

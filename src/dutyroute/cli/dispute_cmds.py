@@ -187,20 +187,23 @@ def diff(
     ] = None,
     no_impact: Annotated[bool, typer.Option("--no-impact", help="Only the changes; route nothing.")] = False,
     rules: RulesOption = None,
+    recognizer: RecognizerOption = None,
 ) -> None:
     """What a new version of the lists changes, matter by matter, and which incidents change route.
 
     Kinds: added, removed, moved (another list), renumbered (same content, new 序号), retitled,
     clauses_changed (with a character diff: [-removed-] {+added+}), departments_changed,
     receivers_changed, category_changed; unchanged matters give nothing. The routing impact routes
-    the incidents with both versions (rule files of --rules, the rules alone: the recognizer is
-    trained on one version's matter ids) and lists each whose route changes, before → after;
+    the incidents with both versions as production does (rule files of --rules and the recognizer,
+    its classes paired with each version's rows by content) and lists each whose route changes,
+    before → after — an incident of a row that was only renumbered or moved keeps its route;
     routing rules that name matters the new version lacks are set aside for it and named.
     """
     from ..errors import RuleFileError
+    from ..routing.recognizer import Recognizer
     from ..routing.router import Router
     from ..store.rules import load_rules
-    from ..tools.diff import diff_rulebooks, fit_rules, routing_impact, summary
+    from ..tools.diff import diff_rulebooks, fit_rules, matter_pairing, routing_impact, summary
 
     before, after = _side(old, "OLD"), _side(new, "NEW")
     changes = diff_rulebooks(before, after)
@@ -210,9 +213,17 @@ def diff(
         try:
             old_rules, _ = fit_rules(rule_set, before)
             new_rules, set_aside = fit_rules(rule_set, after)
-            r_old = Router(before, old_rules, recognizer=None)
-            r_new = Router(after, new_rules, recognizer=None)
-            n, moved = routing_impact(r_old, r_new, _incidents(incidents or _default_incidents()))
+            rec: Recognizer | str | None = "bundled"
+            if recognizer is not None:
+                rec = None if recognizer.strip().lower() == "none" else Recognizer.load(recognizer)
+            r_old = Router(before, old_rules, recognizer=rec)  # type: ignore[arg-type]
+            r_new = Router(after, new_rules, recognizer=rec)  # type: ignore[arg-type]
+            n, moved = routing_impact(
+                r_old,
+                r_new,
+                _incidents(incidents or _default_incidents()),
+                matter_pairing(before, after),
+            )
             impact = {"routed": n, "changed": [c.to_dict() for c in moved], "rules_set_aside": set_aside}
         except RuleFileError as exc:
             impact = {

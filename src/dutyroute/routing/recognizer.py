@@ -31,13 +31,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick_rs
 import numpy as np
 
 from ..errors import RuleFileError
+from ..model.lists import ListKind
+from ..model.pairing import pair_rows
 from ..text.normalize import segments
+
+if TYPE_CHECKING:
+    from ..model.lists import Rulebook
 
 __all__ = [
     "ARTIFACT_FILES",
@@ -84,6 +89,16 @@ def features(norm: str, max_n: int = MAX_NGRAM) -> list[str]:
         for n in range(3, max_n + 1):
             out.extend([seg[i : i + n] for i in range(len(seg) - n + 1)])
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _TrainedRow:
+    """A row of the version a recognizer was trained on, as ``meta.json`` records it."""
+
+    id: str
+    list: ListKind
+    seq: int
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +234,66 @@ class Recognizer:
             RuleFileError: the artifact named by the variable is missing or unreadable.
         """
         return _bundled()
+
+    # ── which version of the lists it knows ────────────────────────────────────────────────
+    def for_rulebook(self, rulebook: Rulebook) -> Recognizer | None:
+        """This recognizer speaking ``rulebook``'s matter ids, or None when it cannot.
+
+        Its classes are the ids of the version it was trained on (``meta.json``: ``rulebook`` key,
+        hash and rows). For another version of the same township's lists the classes are paired
+        with that version's rows by content (:func:`dutyroute.model.pairing.pair_rows`): a renumbered
+        or moved row keeps what was learned for it under its new id, a removed row's class is
+        dropped, an added row has none (the rules alone find it). Without the trained rows (an
+        artifact from before they were recorded) the ids are taken as they are, if all exist.
+
+        Returns:
+            ``self`` when the ids already fit; a relabeled copy (same ``hash``, ``meta["mapped_to"]``
+            naming the rulebook) when they moved; None for another township, or ids that do not
+            exist and cannot be paired.
+        """
+        trained = self.meta.get("rulebook") or {}
+        if trained.get("key") not in (None, rulebook.jurisdiction.key):
+            return None
+        ids = {m.id for m in rulebook.matters}
+        rows = trained.get("rows")
+        if trained.get("hash") == rulebook.hash or not rows:
+            return self if all(c == OUT_OF_SCOPE or c in ids for c in self.classes) else None
+        old = [_TrainedRow(i, ListKind(r[0]), int(r[1]), str(r[2])) for i, r in rows.items()]
+        old.sort(key=lambda r: (r.list.letter, r.seq))
+        to_new = {o: n for n, o in pair_rows(old, list(rulebook.matters)).items()}
+        if all(c == OUT_OF_SCOPE or to_new.get(c) == c for c in self.classes):
+            return self
+        return self._relabeled(to_new, rulebook.hash)
+
+    def _relabeled(self, to_new: dict[str, str], rulebook_hash: str) -> Recognizer:
+        keep = sorted(
+            (OUT_OF_SCOPE if c == OUT_OF_SCOPE else to_new[c], i)
+            for i, c in enumerate(self.classes)
+            if c == OUT_OF_SCOPE or c in to_new
+        )
+        cols = np.array([i for _, i in keep], dtype=np.int64)
+        classes = [c for c, _ in keep]
+        meta = {**self.meta, "classes": classes, "mapped_to": rulebook_hash}
+        examples = [
+            (ex_id, OUT_OF_SCOPE if m == OUT_OF_SCOPE else to_new[m], text)
+            for m, items in self._examples.items()
+            if m == OUT_OF_SCOPE or m in to_new
+            for ex_id, text in items
+        ]
+        copy = Recognizer.__new__(Recognizer)
+        copy.__dict__.update(self.__dict__)
+        copy.meta = meta
+        copy.classes = tuple(classes)
+        copy._coef = self._coef[:, cols]
+        copy._scale = self._scale[cols]
+        copy._intercept = self._intercept[cols]
+        copy._class_index = {c: i for i, c in enumerate(copy.classes)}
+        copy._examples = {}
+        for ex_id, matter, text in examples:
+            copy._examples.setdefault(matter, []).append((ex_id, text))
+        copy._pools = {}
+        copy._pool_lock = threading.Lock()
+        return copy
 
     # ── applying the model ─────────────────────────────────────────────────────────────────
     def vector(self, norm: str) -> tuple[np.ndarray, np.ndarray]:

@@ -118,8 +118,9 @@ class Router:
         self.versions: tuple[Rulebook, ...] = tuple(
             sorted([rulebook, *others], key=lambda rb: (rb.effective_date or "", rb.effective_to or "9999"))
         )
-        # older (or other) versions route with the rules alone: the recognizer knows one version's ids
-        self._by_version = {rb.version: Router(rb, rules, recognizer=None) for rb in others}
+        rec = Recognizer.bundled() if recognizer == "bundled" else recognizer
+        # every version routes with the recognizer, its classes paired with that version's rows
+        self._by_version = {rb.version: Router(rb, rules, recognizer=rec) for rb in others}
         self.rules = rules
         self.warnings: tuple[str, ...] = ()
         contrasts: tuple[Contrast, ...] = rules.contrasts
@@ -155,18 +156,18 @@ class Router:
         self._hash = rulebook.hash
         self.recognizer: Recognizer | None = None
         self._fusion: Fusion | None = None
-        rec = Recognizer.bundled() if recognizer == "bundled" else recognizer
         if rec is not None:
-            trained_for = rec.meta.get("rulebook", {}).get("key")
-            unknown = [c for c in rec.classes if c != OUT_OF_SCOPE and c not in self._index._pos]
-            if trained_for not in (None, key) or unknown:
+            fitted = rec.for_rulebook(rulebook)
+            if fitted is None:
+                trained_for = rec.meta.get("rulebook", {}).get("key")
                 self.warnings += (
-                    f"recognizer {rec.hash} was trained for rulebook {trained_for!r}, not {key!r}: "
-                    "routing with the rules alone (train one for this rulebook: dutyroute train --rules …)",
+                    f"recognizer {rec.hash} was trained for rulebook {trained_for!r}, whose matter ids "
+                    f"do not fit {key!r} version {rulebook.version}: routing with the rules alone "
+                    "(train one for this rulebook: dutyroute train --rules …)",
                 )
             else:
-                self.recognizer = rec
-                self._fusion = Fusion.from_meta(rec.meta)
+                self.recognizer = fitted
+                self._fusion = Fusion.from_meta(fitted.meta)
         self._sealed = True
 
     def __setattr__(self, name: str, value: Any) -> None:

@@ -130,21 +130,54 @@ NEAR_MEASURED = 0.5
 def sharing_spans(texts: Sequence[str], others: Iterable[str], span: int = COPY_SPAN) -> set[int]:
     """Indices of ``texts`` that share a ``span``-character run (squashed) with any of ``others``.
 
-    ``others`` is streamed (it may be large: every real message); memory grows with ``texts`` only.
+    Args:
+        texts: the texts to check (the corpus).
+        others: the texts they must not copy (dev, ``eval/``, real messages); read once.
+        span: the shortest shared run that counts (≥ 2).
+
+    Raises:
+        ValueError: ``span`` below 2.
+
+    Cost: ``others`` is indexed by its windows of ``span // 2`` characters at every
+    ``span - span // 2 + 1``-th position, so any shared run of ``span`` characters holds one indexed
+    window whole; each window of ``texts`` is looked up and each place it occurs is confirmed by
+    extending it both ways (at most ``span`` characters). Time is the total length of both sides
+    plus ``span`` per occurrence of a looked-up window; memory is the length of ``others`` over
+    that step.
     """
-    owners: dict[str, list[int]] = {}
-    for i, t in enumerate(texts):
-        k = squash(t)
-        for j in range(len(k) - span + 1):
-            owners.setdefault(k[j : j + span], []).append(i)
-    hit: set[int] = set()
-    for other in others:
-        k = squash(other)
-        for j in range(len(k) - span + 1):
-            found = owners.get(k[j : j + span])
-            if found:
-                hit.update(found)
-    return hit
+    if span < 2:
+        raise ValueError(f"span={span!r}: a shared run is at least 2 characters")
+    w = span // 2
+    step = span - w + 1
+    squashed: list[str] = []
+    index: dict[str, list[tuple[int, int]]] = {}
+    for oi, other in enumerate(others):
+        o = squash(other)
+        squashed.append(o)
+        for q in range(0, len(o) - w + 1, step):
+            index.setdefault(o[q : q + w], []).append((oi, q))
+    return {i for i, t in enumerate(texts) if _shares_run(squash(t), squashed, index, w, span)}
+
+
+def _shares_run(
+    k: str, squashed: Sequence[str], index: dict[str, list[tuple[int, int]]], w: int, span: int
+) -> bool:
+    """True when ``k`` holds a ``span``-character run of one of ``squashed`` (see :func:`sharing_spans`)."""
+    n = len(k)
+    if n < span:
+        return False
+    for i in range(n - w + 1):
+        for oi, q in index.get(k[i : i + w], ()):
+            o = squashed[oi]
+            left, stop = 0, min(i, q, span)
+            while left < stop and k[i - left - 1] == o[q - left - 1]:
+                left += 1
+            right, stop = w, min(n - i, len(o) - q)
+            while right < stop and left + right < span and k[i + right] == o[q + right]:
+                right += 1
+            if left + right >= span:
+                return True
+    return False
 
 
 def near_copies_of(

@@ -19,11 +19,12 @@ matters give nothing. Each change names the matter (the new id, or the old one f
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ..model.lists import Matter, Rulebook
+from ..model.pairing import RETITLE_SIMILARITY, Row, pair_rows
 from ..model.rules import Example, RuleSet
 
 if TYPE_CHECKING:
@@ -36,12 +37,10 @@ __all__ = [
     "char_diff",
     "diff_rulebooks",
     "fit_rules",
+    "matter_pairing",
     "routing_impact",
     "summary",
 ]
-
-RETITLE_SIMILARITY = 0.6
-"""Least difflib ratio of two titles at the same list position for one to be the other retitled."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +142,19 @@ def _compare(old: Matter, new: Matter) -> list[Change]:
     return out
 
 
+def matter_pairing(old: Rulebook, new: Rulebook) -> dict[str, str]:
+    """Old id → new id for every matter of ``old`` that ``new`` still holds (renumbered, moved or
+    retitled rows included; :func:`dutyroute.model.pairing.pair_rows`, with the clause test)."""
+    old_by_id = {m.id: m for m in old.matters}
+    new_by_id = {m.id: m for m in new.matters}
+
+    def same_clauses(o: Row, n: Row) -> bool:
+        a = _blocks(old_by_id[o.id])
+        return bool(a) and a == _blocks(new_by_id[n.id])
+
+    return {o: n for n, o in pair_rows(old.matters, new.matters, same_clauses).items()}
+
+
 def diff_rulebooks(old: Rulebook, new: Rulebook) -> list[Change]:
     """The changes from ``old`` to ``new`` (module docstring), in the new lists' order, then removals.
 
@@ -150,40 +162,9 @@ def diff_rulebooks(old: Rulebook, new: Rulebook) -> list[Change]:
         An empty list when the two versions have the same matters with the same content.
     """
     olds, news = list(old.matters), list(new.matters)
-    pair: dict[str, Matter] = {}  # new id -> old matter
-    used: set[str] = set()
-
-    def take(n: Matter, o: Matter) -> None:
-        pair[n.id] = o
-        used.add(o.id)
-
-    by_list_title = {(o.list, o.title): o for o in olds}
-    for n in news:
-        o = by_list_title.get((n.list, n.title))
-        if o is not None and o.id not in used:
-            take(n, o)
-    by_title: dict[str, list[Matter]] = {}
-    for o in olds:
-        if o.id not in used:
-            by_title.setdefault(o.title, []).append(o)
-    for n in news:
-        if n.id in pair:
-            continue
-        cands = [o for o in by_title.get(n.title, []) if o.id not in used]
-        if cands:
-            take(n, cands[0])
-    by_pos = {(o.list, o.seq): o for o in olds}
-    for n in news:
-        if n.id in pair:
-            continue
-        o = by_pos.get((n.list, n.seq))
-        if o is None or o.id in used:
-            continue
-        similar = (
-            difflib.SequenceMatcher(None, o.title, n.title, autojunk=False).ratio() >= RETITLE_SIMILARITY
-        )
-        if similar or (_blocks(o) and _blocks(o) == _blocks(n)):
-            take(n, o)
+    by_id = {o.id: o for o in olds}
+    pair = {n: by_id[o] for o, n in matter_pairing(old, new).items()}
+    used = {o.id for o in pair.values()}
     out: list[Change] = []
     for n in news:
         o = pair.get(n.id)
@@ -225,10 +206,17 @@ def _route_key(router: Router, text: str) -> dict[str, Any]:
 
 
 def routing_impact(
-    before: Router, after: Router, incidents: Iterable[tuple[str, str]]
+    before: Router,
+    after: Router,
+    incidents: Iterable[tuple[str, str]],
+    pairing: Mapping[str, str] | None = None,
 ) -> tuple[int, list[RouteChange]]:
-    """Route each ``(id, text)`` with both routers; the ones whose status, matter, acting or reclaimed
-    differ, in input order.
+    """Route each ``(id, text)`` with both routers; the ones whose route differs, in input order.
+
+    A route differs when its status, acting bodies or reclaimed flag differ, or its matter is not
+    the new version's partner of the old matter: with ``pairing`` (old id → new id,
+    :func:`matter_pairing`) a row that was only renumbered or moved keeps its incidents, and an
+    incident of a removed row always changes route.
 
     Returns:
         (how many incidents were routed, the changes). A text either router refuses is skipped.
@@ -241,7 +229,10 @@ def routing_impact(
         except (ValueError, TypeError):
             continue
         n += 1
-        if a != b:
+        expected = dict(a)
+        if pairing is not None and a["matter"] is not None:
+            expected["matter"] = pairing.get(a["matter"], f"(removed {a['matter']})")
+        if expected != b:
             out.append(RouteChange(cid, text, a, b))
     return n, out
 

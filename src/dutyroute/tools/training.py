@@ -89,7 +89,12 @@ def train(
     }
     right = sum(cv.right)
     extra = {
-        "rulebook": {"key": rb.jurisdiction.key, "hash": rb.hash},
+        # the rows the class ids name, so another version of the lists can pair them by content
+        "rulebook": {
+            "key": rb.jurisdiction.key,
+            "hash": rb.hash,
+            "rows": {m.id: [m.list.value, m.seq, m.title] for m in rb.matters},
+        },
         "fusion": fusion_meta(w, b, cal, auto),
         "cv": {
             "folds": max(cv.folds) + 1,

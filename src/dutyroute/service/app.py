@@ -185,9 +185,15 @@ def _link_dict(link: Link) -> dict[str, Any]:
 
 
 def _install_v1(app: FastAPI, router: Router, settings: ServiceSettings) -> None:
+    """Every ``/v1`` endpoint and the health checks, grouped as the OpenAPI tags group them."""
+    _install_health(app, router)
+    _install_routing(app, router, settings)
+    _install_lists(app, router)
+
+
+def _install_health(app: FastAPI, router: Router) -> None:
+    """``/healthz``, ``/readyz`` and ``/v1/version``."""
     rb = router.rulebook
-    rg = router.graph
-    example = router.route("县道塌了个坑，晚上骑车差点摔了", limit=2).model_dump(mode="json")
 
     @app.get(
         "/healthz",
@@ -232,6 +238,11 @@ def _install_v1(app: FastAPI, router: Router, settings: ServiceSettings) -> None
     def version() -> VersionInfo:
         """The package version, the rulebook's hash and the recognizer's (null without one)."""
         return VersionInfo(**version_example)  # type: ignore[arg-type]
+
+
+def _install_routing(app: FastAPI, router: Router, settings: ServiceSettings) -> None:
+    """``POST /v1/route`` and ``POST /v1/route/batch``."""
+    example = router.route("县道塌了个坑，晚上骑车差点摔了", limit=2).model_dump(mode="json")
 
     @app.post(
         "/v1/route",
@@ -308,6 +319,12 @@ def _install_v1(app: FastAPI, router: Router, settings: ServiceSettings) -> None
             items=out, routed=sum(r.status == "ok" for r in out), errors=sum(r.status == "error" for r in out)
         )
         return Response(resp.model_dump_json(), media_type="application/json")
+
+
+def _install_lists(app: FastAPI, router: Router) -> None:
+    """The lists and the graph: ``/v1/matters``, ``/v1/bodies`` and ``/v1/graph``."""
+    rb = router.rulebook
+    rg = router.graph
 
     def _matter_or_404(matter_id: str) -> Matter:
         try:

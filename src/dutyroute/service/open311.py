@@ -148,6 +148,12 @@ def _notice(d: Decision) -> str:
 
 def install_open311(app: FastAPI, router: Router, settings: ServiceSettings) -> None:
     """Add the Open311 GeoReport v2 routes to ``app`` (see the module docstring)."""
+    _install_services(app, router)
+    _install_requests(app, router, settings)
+
+
+def _install_services(app: FastAPI, router: Router) -> None:
+    """``GET services.json`` and ``GET services/{code}.json``: the matters as Open311 services."""
     rb = router.rulebook
     facts = deciding_facts(router)
     services = [_service(router, m, facts) for m in rb.matters]
@@ -181,6 +187,11 @@ def install_open311(app: FastAPI, router: Router, settings: ServiceSettings) -> 
             raise ServiceError(404, str(NotFoundError("service_code", code, suggest_matters(rb, code)[:3])))
         return _json(_definition(router, m, facts))
 
+
+def _install_requests(app: FastAPI, router: Router, settings: ServiceSettings) -> None:
+    """``POST requests.json``: a service request routed (or filed under the code it names)."""
+    rb = router.rulebook
+    by_id = {m.id: m for m in rb.matters}
     post_example = [
         {
             "service_request_id": "8f14e45fceea167a5a36dedd4bea2543",

@@ -2,7 +2,7 @@
 """Build ``corpus/`` from the writers' raw files, the second readers' verdicts and the referees.
 
     python scripts/build_corpus.py --raw RAW/ --reviews REVIEW/ [--referees REFEREE/] \
-        [--out corpus/] [--report corpus/REVIEW.md] [--unreviewed keep|drop]
+        [--out corpus/] [--report corpus/REVIEW.md] [--unreviewed keep|drop] [--append BATCH]
 
 Inputs (kept outside the repository; the corpus is what they produce):
 
@@ -26,7 +26,10 @@ leave, and so do unsettled disagreements. Then, in order:
    Jaccard ≥ 0.5), shares a 12-character run with dev or ``eval/``, or a 16-character run with a
    real message of ``../shared/realdata`` (letters share their formulas), is left out.
 
-Every step's count is printed and written to the report.
+Every step's count is printed and written to the report, and kept by batch in ``REVIEW.json`` beside
+it. With ``--append BATCH`` the corpus already in ``--out`` stays as it is (its raw files need not be at
+hand) and the writers of ``RAW/`` are added as a new batch: their texts are also left out when they
+repeat or nearly copy a corpus text, and the report sums all batches.
 """
 
 from __future__ import annotations
@@ -123,128 +126,200 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "corpus")
     ap.add_argument("--report", type=Path, default=ROOT / "corpus" / "REVIEW.md")
     ap.add_argument("--unreviewed", choices=("keep", "drop"), default="drop")
+    ap.add_argument(
+        "--append",
+        metavar="BATCH",
+        help="add the writers of RAW/ to the corpus already in --out as a new batch named BATCH "
+        "(its texts are kept and checked against; a writer id may not be in both)",
+    )
     args = ap.parse_args()
 
     rb = load_rulebook()
     options = acting_sets(rb)
     lists = {m.id: m.list for m in rb.matters}
-    town = rb.jurisdiction.township
-    verdicts: dict[str, dict[str, Any]] = {}
-    for f in sorted(args.reviews.glob("*.jsonl")):
-        for r in _jsonl(f):
-            verdicts[str(r.get("id"))] = r
-    rulings: dict[str, dict[str, Any]] = {}
-    if args.referees:
-        for f in sorted(args.referees.glob("*.jsonl")):
-            for n, r in enumerate(_jsonl(f), 1):
-                if r.get("decision") not in DECISIONS:
-                    raise SystemExit(
-                        f"{f}: record {n} (id {r.get('id')!r}): decision {r.get('decision')!r} is "
-                        f"not one of {', '.join(DECISIONS)}; keep only referee rulings in {args.referees}"
-                    )
-                rulings[str(r.get("id"))] = r
+    verdicts, rulings = _read_verdicts(args.reviews, args.referees)
+    sidecar = args.report.with_suffix(".json")
+    batches: list[dict[str, Any]] = []
+    base: dict[str, list[dict[str, Any]]] = {}
+    if args.append:
+        base = {f.stem: _jsonl(f) for f in sorted(args.out.glob("*.jsonl"))}
+        if not sidecar.exists():
+            raise SystemExit(f"--append: {sidecar} (the counts of the earlier batches) is missing")
+        batches = json.loads(sidecar.read_text(encoding="utf-8"))["batches"]
+        again = sorted({f.stem for f in args.raw.glob("*.jsonl")} & set(base))
+        if again:
+            raise SystemExit(
+                f"--append: writer(s) {', '.join(again)} are already in {args.out}; a batch adds new writers "
+                "only (rebuild without --append from all raw files to change an earlier writer)"
+            )
 
     count: collections.Counter[str] = collections.Counter()
     per_writer: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     kept: list[tuple[str, dict[str, Any]]] = []
     for f in sorted(args.raw.glob("*.jsonl")):
-        writer = f.stem
         for r in _jsonl(f):
-            rid = str(r.get("id"))
-            count["written"] += 1
-            v = verdicts.get(rid)
-            pw = per_writer[writer]
-            pw["written"] += 1
-            label = {"accept": r.get("accept") or [], "clarify": r.get("clarify")}
-            how = "agree"
-            if v is None:
-                pw["unreviewed"] += 1
-                count["unreviewed"] += 1
-                if args.unreviewed == "drop":
-                    continue
-                how = "unreviewed"
-            else:
-                pw["reviewed"] += 1
-                pw[v.get("verdict", "?")] += 1
-                if v.get("verdict") == "bad_text":
-                    count["bad_text"] += 1
-                    continue
-                if v.get("verdict") == "disagree":
-                    ruling = rulings.get(rid)
-                    if ruling is None:
-                        count["disagree_unsettled"] += 1
-                        continue
-                    decision = ruling.get("decision")
-                    pw[f"referee_{decision}"] += 1
-                    count[f"referee_{decision}"] += 1
-                    if decision == "drop":
-                        count["referee_drop"] += 1
-                        continue
-                    if decision == "reader":
-                        label = {"accept": v.get("accept") or [], "clarify": v.get("clarify")}
-                    elif decision == "own":
-                        label = {"accept": ruling.get("accept") or [], "clarify": ruling.get("clarify")}
-                    how = f"referee:{decision}"
-            accept: list[dict[str, Any]] = []
-            index_map: dict[int, int] = {}
-            for i, route in enumerate(list(label["accept"] or [])):
-                routes = _normalise(route, options)
-                if not routes:
-                    count["route_dropped"] += 1
-                    continue
-                index_map[i] = len(accept)
-                for nr in routes:
-                    if nr not in accept:
-                        accept.append(nr)
-            if label["accept"] and not accept:
-                count["no_valid_route"] += 1
-                continue
-            for nr in accept:
-                kind = lists[nr["matter"]]
-                nr["cooperating"] = [town] if kind is ListKind.cooperative else []
-                nr["reclaimed"] = kind is ListKind.reclaimed
-            clarify = label["clarify"]
-            if isinstance(clarify, dict) and isinstance(clarify.get("options"), dict):
-                opts = {k: index_map[v] for k, v in clarify["options"].items() if v in index_map}
-                clarify = (
-                    {"fact": clarify.get("fact"), "options": opts} if len(set(opts.values())) > 1 else None
-                )
-            else:
-                clarify = None
-            tags = [str(t) for t in r.get("tags") or []]
-            if not accept and "out_of_scope" not in tags:
-                tags.append("out_of_scope")
-            kept.append(
-                (
-                    writer,
-                    {
-                        "id": rid,
-                        "text": r["text"],
-                        "accept": accept,
-                        "clarify": clarify,
-                        "tags": tags,
-                        "note": str(r.get("note") or ""),
-                        "source": "team",
-                        "style": r.get("style") or "",
-                        "writer": writer,
-                        "review": how,
-                    },
-                )
-            )
+            case = _settle(r, f.stem, verdicts, rulings, count, per_writer[f.stem], args.unreviewed)
+            if case is not None:
+                label = _finish(case, options, lists, rb.jurisdiction.township, count)
+                if label is not None:
+                    kept.append((f.stem, label))
 
-    keys = [squash(c["text"]) for _, c in kept]
+    drop = _left_out(kept, [c["text"] for rows in base.values() for c in rows], count)
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.append:
+        for old in args.out.glob("*.jsonl"):
+            old.unlink()
+    by_writer: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
+    for i, (w, c) in enumerate(kept):
+        if i not in drop:
+            by_writer[w].append(c)
+    for w, rows in sorted(by_writer.items()):
+        with (args.out / f"{w}.jsonl").open("w", encoding="utf-8") as fh:
+            for c in rows:
+                fh.write(json.dumps(c, ensure_ascii=False, sort_keys=False) + "\n")
+    count["in_corpus"] = sum(len(rows) for rows in by_writer.values())
+    writers = {w: {**c, "in_corpus": len(by_writer.get(w, []))} for w, c in sorted(per_writer.items())}
+    batches.append({"name": args.append or "corpus", "count": dict(count), "writers": writers})
+    sidecar.write_text(
+        json.dumps({"batches": batches}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    _report(args.report, batches)
+    print(json.dumps(dict(count), ensure_ascii=False))
+    return 0
+
+
+def _read_verdicts(
+    reviews: Path, referees: Path | None
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The second readers' verdicts and the referees' rulings by record id (a later file wins)."""
+    verdicts: dict[str, dict[str, Any]] = {}
+    for f in sorted(reviews.glob("*.jsonl")):
+        for r in _jsonl(f):
+            verdicts[str(r.get("id"))] = r
+    rulings: dict[str, dict[str, Any]] = {}
+    for f in sorted(referees.glob("*.jsonl")) if referees else ():
+        for n, r in enumerate(_jsonl(f), 1):
+            if r.get("decision") not in DECISIONS:
+                raise SystemExit(
+                    f"{f}: record {n} (id {r.get('id')!r}): decision {r.get('decision')!r} is "
+                    f"not one of {', '.join(DECISIONS)}; keep only referee rulings in {referees}"
+                )
+            rulings[str(r.get("id"))] = r
+    return verdicts, rulings
+
+
+def _settle(
+    r: dict[str, Any],
+    writer: str,
+    verdicts: dict[str, dict[str, Any]],
+    rulings: dict[str, dict[str, Any]],
+    count: collections.Counter[str],
+    pw: collections.Counter[str],
+    unreviewed: str,
+) -> dict[str, Any] | None:
+    """The label a raw record keeps after its review (and ruling), or None when it leaves."""
+    rid = str(r.get("id"))
+    count["written"] += 1
+    pw["written"] += 1
+    v = verdicts.get(rid)
+    label = {"accept": r.get("accept") or [], "clarify": r.get("clarify"), "how": "agree"}
+    if v is None:
+        pw["unreviewed"] += 1
+        count["unreviewed"] += 1
+        return None if unreviewed == "drop" else {**r, **label, "how": "unreviewed", "writer": writer}
+    pw["reviewed"] += 1
+    pw[v.get("verdict", "?")] += 1
+    if v.get("verdict") == "bad_text":
+        count["bad_text"] += 1
+        return None
+    if v.get("verdict") == "disagree":
+        ruling = rulings.get(rid)
+        if ruling is None:
+            count["disagree_unsettled"] += 1
+            return None
+        decision = ruling.get("decision")
+        pw[f"referee_{decision}"] += 1
+        count[f"referee_{decision}"] += 1
+        if decision == "drop":
+            return None
+        if decision == "reader":
+            label = {"accept": v.get("accept") or [], "clarify": v.get("clarify")}
+        elif decision == "own":
+            label = {"accept": ruling.get("accept") or [], "clarify": ruling.get("clarify")}
+        label["how"] = f"referee:{decision}"
+    return {**r, **label, "writer": writer}
+
+
+def _finish(
+    case: dict[str, Any],
+    options: dict[str, list[frozenset[str]]],
+    lists: dict[str, ListKind],
+    town: str,
+    count: collections.Counter[str],
+) -> dict[str, Any] | None:
+    """The corpus record of a settled label: acting options normalised, the list's fields filled in."""
+    accept: list[dict[str, Any]] = []
+    index_map: dict[int, int] = {}
+    for i, route in enumerate(list(case["accept"] or [])):
+        routes = _normalise(route, options)
+        if not routes:
+            count["route_dropped"] += 1
+            continue
+        index_map[i] = len(accept)
+        for nr in routes:
+            if nr not in accept:
+                accept.append(nr)
+    if case["accept"] and not accept:
+        count["no_valid_route"] += 1
+        return None
+    for nr in accept:
+        kind = lists[nr["matter"]]
+        nr["cooperating"] = [town] if kind is ListKind.cooperative else []
+        nr["reclaimed"] = kind is ListKind.reclaimed
+    clarify = case["clarify"]
+    if isinstance(clarify, dict) and isinstance(clarify.get("options"), dict):
+        opts = {k: index_map[v] for k, v in clarify["options"].items() if v in index_map}
+        clarify = {"fact": clarify.get("fact"), "options": opts} if len(set(opts.values())) > 1 else None
+    else:
+        clarify = None
+    tags = [str(t) for t in case.get("tags") or []]
+    if not accept and "out_of_scope" not in tags:
+        tags.append("out_of_scope")
+    return {
+        "id": str(case.get("id")),
+        "text": case["text"],
+        "accept": accept,
+        "clarify": clarify,
+        "tags": tags,
+        "note": str(case.get("note") or ""),
+        "source": "team",
+        "style": case.get("style") or "",
+        "writer": case["writer"],
+        "review": case["how"],
+    }
+
+
+def _left_out(
+    kept: list[tuple[str, dict[str, Any]]], base: list[str], count: collections.Counter[str]
+) -> set[int]:
+    """Indices of ``kept`` that repeat or nearly copy an earlier text (of ``base`` or of ``kept``), or copy
+    a dev, eval/ or real-message text."""
+    texts = [c["text"] for _, c in kept]
     drop: set[int] = set()
-    first: dict[str, int] = {}
-    for i, k in enumerate(keys):
-        if k in first:
+    seen = {squash(t) for t in base}
+    for i, t in enumerate(texts):
+        k = squash(t)
+        if k in seen:
             drop.add(i)
             count["duplicate"] += 1
-        first.setdefault(k, i)
-    for nd in near_duplicates([c["text"] for _, c in kept]):
+        seen.add(k)
+    for nd in near_duplicates(texts):
         if nd.later not in drop:
             drop.add(nd.later)
             count["near_duplicate"] += 1
-    texts = [c["text"] for _, c in kept]
+    for i in sorted(near_copies_of(texts, base) - drop) if base else ():
+        drop.add(i)
+        count["near_duplicate"] += 1
     for i in sorted(near_copies_of(texts, _measured_texts()) - drop):
         drop.add(i)
         count["near_copy_of_dev_or_eval"] += 1
@@ -252,64 +327,57 @@ def main() -> int:
     for i in sorted(copies - drop):
         drop.add(i)
         count["copies_dev_eval_or_realdata"] += 1
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    for old in args.out.glob("*.jsonl"):
-        old.unlink()
-    by_writer: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
-    for i, (w, c) in enumerate(kept):
-        if i not in drop:
-            by_writer[w].append(c)
-    total = 0
-    for w, rows in sorted(by_writer.items()):
-        with (args.out / f"{w}.jsonl").open("w", encoding="utf-8") as fh:
-            for c in rows:
-                fh.write(json.dumps(c, ensure_ascii=False, sort_keys=False) + "\n")
-        total += len(rows)
-    count["in_corpus"] = total
-    _report(args.report, count, per_writer, by_writer)
-    print(json.dumps(dict(count), ensure_ascii=False))
-    return 0
+    return drop
 
 
-def _report(
-    path: Path,
-    count: collections.Counter[str],
-    per_writer: dict[str, collections.Counter[str]],
-    by_writer: dict[str, list[dict[str, Any]]],
-) -> None:
-    reviewed = sum(c["reviewed"] for c in per_writer.values())
-    disagree = sum(c["disagree"] for c in per_writer.values())
-    bad = sum(c["bad_text"] for c in per_writer.values())
+COLUMNS = (
+    "written",
+    "reviewed",
+    "agree",
+    "disagree",
+    "bad_text",
+    "referee_writer",
+    "referee_reader",
+    "referee_own",
+    "referee_drop",
+    "in_corpus",
+)
+
+
+def _report(path: Path, batches: list[dict[str, Any]]) -> None:
+    """Write the review report: totals over all batches, then one row per writer."""
+    count: collections.Counter[str] = collections.Counter()
+    writers: dict[str, dict[str, int]] = {}
+    for b in batches:
+        count.update(b["count"])
+        writers.update(b["writers"])
+    reviewed = sum(c.get("reviewed", 0) for c in writers.values())
+    disagree = sum(c.get("disagree", 0) for c in writers.values())
+    bad = sum(c.get("bad_text", 0) for c in writers.values())
+    settled = sum(v for k, v in count.items() if k.startswith("referee"))
     lines = [
         "# How the corpus labels were checked",
         "",
         "Written by `scripts/build_corpus.py` (see its docstring). Each record was read by a second reader",
         "against the matter's full text; each disagreement went to a referee (a third reader).",
         "",
+        f"- batches: {'; '.join(b['name'] + ' (' + ', '.join(sorted(b['writers'])) + ')' for b in batches)}",
         f"- records written: {count['written']}; reviewed: {reviewed}; in the corpus: {count['in_corpus']}",
         f"- second reader disagreed: {disagree} ({disagree / max(1, reviewed):.1%} of reviewed); "
         f"bad text: {bad} ({bad / max(1, reviewed):.1%})",
-        f"- disagreements settled by the referee: "
-        f"{sum(v for k, v in count.items() if k.startswith('referee'))} (the table gives writer / reader /"
-        f" own label / drop); unsettled and left out: "
-        f"{count['disagree_unsettled']}",
+        f"- disagreements settled by the referee: {settled} (the table gives writer / reader / own label / "
+        f"drop); unsettled and left out: {count['disagree_unsettled']}",
         f"- left out as duplicate {count['duplicate']}, near duplicate {count['near_duplicate']}, "
         f"near copy of dev/eval {count['near_copy_of_dev_or_eval']}, "
         f"sharing a {COPY_SPAN}-character run with dev/eval or a {REAL_COPY_SPAN}-character run with a "
-        f"real message {count['copies_dev_eval_or_realdata']}, unreviewed "
-        f"{count['unreviewed'] if count['in_corpus'] else 0}",
+        f"real message {count['copies_dev_eval_or_realdata']}, unreviewed {count['unreviewed']}",
         "",
         "| writer | written | reviewed | agree | disagree | bad text "
         "| referee: writer | reader | own | drop | in corpus |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for w, c in sorted(per_writer.items()):
-        lines.append(
-            f"| {w} | {c['written']} | {c['reviewed']} | {c['agree']} | {c['disagree']} | {c['bad_text']} | "
-            f"{c['referee_writer']} | {c['referee_reader']} | {c['referee_own']} | {c['referee_drop']} | "
-            f"{len(by_writer.get(w, []))} |"
-        )
+    for w, c in sorted(writers.items()):
+        lines.append(f"| {w} | " + " | ".join(str(c.get(k, 0)) for k in COLUMNS) + " |")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

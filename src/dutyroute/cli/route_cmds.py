@@ -45,7 +45,10 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..model.decision import Decision
+    from ..tools.batch_io import SafeOutput, Stop
 
 _LIST_CN = {
     "basic": "基本履职事项清单",
@@ -277,25 +280,12 @@ def batch(
     from rich.markup import escape
 
     from ..tools.batch import dumps_line, route_lines, route_lines_parallel
-    from ..tools.batch_io import SafeOutput, Stop, count_lines, iter_csv, iter_jsonl
+    from ..tools.batch_io import SafeOutput, Stop
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     check_output(out, option="-o")
-    stdin = str(infile) == "-"
-    name = "<stdin>" if stdin else str(infile)
-    source = sys.stdin.buffer if stdin else infile
-    if not stdin:
-        check_input(infile, what="input file")
-    is_csv = fmt is InputFormat.csv or (fmt is InputFormat.auto and infile.suffix.lower() == ".csv")
-    lines = (
-        iter_csv(source, text_cols=text_col or (), id_col=id_col, encoding=encoding, name=name)
-        if is_csv
-        else iter_jsonl(source, encoding=encoding, name=name)
-    )
+    name, lines, total = _batch_input(infile, fmt, text_col=text_col, id_col=id_col, encoding=encoding)
     router = router_for(rules, recognizer)
-    total = None if stdin else count_lines(infile)
-    if is_csv and total is not None:
-        total = max(0, total - 1)  # the header row
     counts = {"routed": 0, "needs_clarification": 0, "unmatched": 0, "error": 0}
     output = SafeOutput(out, option="-o").open()
     with Stop() as stop, _progress(err, total) as advance:
@@ -320,6 +310,38 @@ def batch(
         except BaseException:
             output.discard()
             raise
+    _finish_batch(err, output, counts, stop, out)
+
+
+def _batch_input(
+    infile: Path, fmt: InputFormat, *, text_col: list[str] | None, id_col: str | None, encoding: str
+) -> tuple[str, Iterator[Any], int | None]:
+    """The input of ``dutyroute batch``: its display name, its lines (JSONL or CSV, streamed) and how
+    many there are (None for standard input, which is read once)."""
+    from ..tools.batch_io import count_lines, iter_csv, iter_jsonl
+
+    stdin = str(infile) == "-"
+    name = "<stdin>" if stdin else str(infile)
+    source = sys.stdin.buffer if stdin else infile
+    if not stdin:
+        check_input(infile, what="input file")
+    is_csv = fmt is InputFormat.csv or (fmt is InputFormat.auto and infile.suffix.lower() == ".csv")
+    lines = (
+        iter_csv(source, text_cols=text_col or (), id_col=id_col, encoding=encoding, name=name)
+        if is_csv
+        else iter_jsonl(source, encoding=encoding, name=name)
+    )
+    total = None if stdin else count_lines(infile)
+    if is_csv and total is not None:
+        total = max(0, total - 1)  # the header row
+    return name, lines, total
+
+
+def _finish_batch(err: Console, output: SafeOutput, counts: dict[str, int], stop: Stop, out: Path) -> None:
+    """Close the batch output: keep it as OUT.partial and exit 130 when a signal stopped the run,
+    else rename it into place, print the summary and exit 1 if any line was bad."""
+    from rich.markup import escape
+
     summary = (
         f"{plural(output.lines, 'line')}: {counts['routed']} routed, "
         f"{counts['needs_clarification']} needs_clarification, {counts['unmatched']} unmatched, "
@@ -393,8 +415,52 @@ def eval_(
     error naming its line, with "did you mean". --cv 5 trains and routes fold by fold (needs
     the [train] extra); --messages joins labels kept by reference with the real messages.
     """
-    from ..tools.evaluate import check_cases, read_cases_lenient
+    from ..tools.evaluate import evaluate
     from ..tools.report import report
+
+    labeled, decisions, threshold, bad_lines = _scored(cases, cv, messages, encoding, recognizer, rules)
+    rep = report(labeled, decisions, threshold=threshold)
+    missed = evaluate(labeled, decisions).misses
+    if as_json:
+        rep["bad_lines"] = [str(e) for e in bad_lines]
+        rep["misses"] = [
+            {
+                "id": r.case.id,
+                "text": r.case.text if messages is None else None,
+                "expected": list(r.case.accept),
+                "got": r.decision.to_batch(),
+            }
+            for r in missed
+        ]
+        typer.echo(json.dumps(rep, ensure_ascii=False, indent=2))
+    else:
+        _print_report(rep, str(cases or "corpus/") + (f" (grouped {cv}-fold cross-validation)" if cv else ""))
+        if misses and missed:
+            _print_misses(missed, show_text=messages is None)
+    if bad_lines:
+        n_bad = plural(len(bad_lines), "line")
+        typer.echo(
+            f"{n_bad} could not be read and {'was' if len(bad_lines) == 1 else 'were'} not scored", err=True
+        )
+        raise typer.Exit(1)
+
+
+def _scored(
+    cases: Path | None,
+    cv: int | None,
+    messages: Path | None,
+    encoding: str,
+    recognizer: str | None,
+    rules: Path | None,
+) -> tuple[list[Any], list[Decision], float | None, list[Exception]]:
+    """The labeled cases of ``dutyroute eval``, their decisions (routed, or cross-validated fold by
+    fold), the auto-dispatch threshold of the folds (None: the router's own) and the unreadable lines
+    (reported on stderr and left out).
+
+    Raises:
+        InputError: no file and no --cv, nothing readable, or labels the rulebook cannot score.
+    """
+    from ..tools.evaluate import check_cases, read_cases_lenient
 
     bad_lines: list[Exception] = []
     if cv is not None:
@@ -425,32 +491,7 @@ def eval_(
         )
     if cv is None:
         decisions = [router.route(c.text) for c in labeled]
-    rep = report(labeled, decisions, threshold=threshold)
-    from ..tools.evaluate import evaluate
-
-    missed = evaluate(labeled, decisions).misses
-    if as_json:
-        rep["bad_lines"] = [str(e) for e in bad_lines]
-        rep["misses"] = [
-            {
-                "id": r.case.id,
-                "text": r.case.text if messages is None else None,
-                "expected": list(r.case.accept),
-                "got": r.decision.to_batch(),
-            }
-            for r in missed
-        ]
-        typer.echo(json.dumps(rep, ensure_ascii=False, indent=2))
-    else:
-        _print_report(rep, str(cases or "corpus/") + (f" (grouped {cv}-fold cross-validation)" if cv else ""))
-        if misses and missed:
-            _print_misses(missed, show_text=messages is None)
-    if bad_lines:
-        n_bad = plural(len(bad_lines), "line")
-        typer.echo(
-            f"{n_bad} could not be read and {'was' if len(bad_lines) == 1 else 'were'} not scored", err=True
-        )
-        raise typer.Exit(1)
+    return labeled, decisions, threshold, bad_lines
 
 
 def _cross_validated(cases: Path | None, folds: int, rules: Path | None) -> tuple[Any, Any, Any, float]:

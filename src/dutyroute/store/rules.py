@@ -473,106 +473,108 @@ def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], s
         raise RuleFileError("expected a mapping with 'contrasts' and 'rules'", path=path, line=1)
     _check_keys(data, {"version", "rulebook", "contrasts", "rules"}, path, (), "routing.yaml")
     ids: set[str] = set()
-    contrasts = []
-    for i, c in enumerate(data.get("contrasts") or []):
-        keys = ("contrasts", i)
-        if not isinstance(c, Mapping):
-            raise _fail(path, keys, f"contrast {i + 1} must be a mapping")
-        cid = _need_text(c, "id", path, keys, f"contrast {i + 1}")
-        what = f"contrast {cid!r}"
-        _check_keys(
-            c, {"id", "fact", "reason", "when", "routes", "ask", "triggers", "examples"}, path, keys, what
+    contrasts = tuple(_contrast(c, i, path, ids) for i, c in enumerate(data.get("contrasts") or []))
+    rules = tuple(_rule(r, i, path, ids) for i, r in enumerate(data.get("rules") or []))
+    return contrasts, rules, _text(data.get("rulebook", ""), path, ("rulebook",), "rulebook")
+
+
+_CONTRAST_KEYS = {"id", "fact", "reason", "when", "routes", "ask", "triggers", "examples"}
+_RULE_KEYS = {
+    "id",
+    "reason",
+    "when",
+    "prefer",
+    "exclude",
+    "boost",
+    "acting",
+    "cooperating",
+    "unmatched",
+    "examples",
+}
+
+
+def _new_id(
+    entry: Mapping[str, Any], kind: str, i: int, path: Path, ids: set[str]
+) -> tuple[str, tuple[Any, ...]]:
+    """The id of the ``i``-th entry of ``kind`` (contrast or rule), unique across the file."""
+    keys = (f"{kind}s", i)
+    if not isinstance(entry, Mapping):
+        raise _fail(path, keys, f"{kind} {i + 1} must be a mapping")
+    eid = _need_text(entry, "id", path, keys, f"{kind} {i + 1}")
+    if eid in ids:
+        raise _fail(path, keys, f"duplicate id {eid!r}")
+    ids.add(eid)
+    return eid, keys
+
+
+def _contrast(c: Any, i: int, path: Path, ids: set[str]) -> Contrast:
+    """One entry of ``contrasts:`` (a deciding fact and the route of each of its values)."""
+    cid, keys = _new_id(c, "contrast", i, path, ids)
+    what = f"contrast {cid!r}"
+    _check_keys(c, _CONTRAST_KEYS, path, keys, what)
+    ask = c.get("ask", "when_close")
+    if ask not in ("when_close", "always"):
+        raise _fail(path, keys, f"{what}: ask must be 'when_close' or 'always', got {ask!r}")
+    routes = _need(c, "routes", path, keys, what)
+    if not isinstance(routes, Mapping):
+        raise _fail(path, keys, f"{what}: routes must map fact values to targets")
+    return Contrast(
+        cid,
+        _need_text(c, "fact", path, keys, what),
+        _need_text(c, "reason", path, keys, what),
+        tuple(
+            (_text(v, path, keys, f"{what} route value"), _targets(t, path, keys, what))
+            for v, t in routes.items()
+        ),
+        _condition(c.get("when"), path, keys, what),
+        ask,
+        _examples(c.get("examples"), path, keys, what),
+        keys,
+        _strs(c.get("triggers"), path, keys, f"{what} triggers"),
+    )
+
+
+def _bodies_by_matter(
+    r: Mapping[str, Any], field: str, path: Path, keys: tuple[Any, ...], what: str
+) -> tuple[Any, ...]:
+    """A rule's ``acting:`` or ``cooperating:`` (matter id → bodies) as (matter, bodies) pairs."""
+    table = r.get(field) or {}
+    if not isinstance(table, Mapping):
+        raise _fail(path, keys, f"{what}: {field} must map matter ids to lists of bodies")
+    return tuple(
+        (_text(m, path, keys, f"{what} {field} matter"), _strs(b, path, keys, f"{what} {field}"))
+        for m, b in table.items()
+    )
+
+
+def _rule(r: Any, i: int, path: Path, ids: set[str]) -> Rule:
+    """One entry of ``rules:`` (a condition and what it does to the candidates)."""
+    rid, keys = _new_id(r, "rule", i, path, ids)
+    what = f"rule {rid!r}"
+    _check_keys(r, _RULE_KEYS, path, keys, what)
+    acting = _bodies_by_matter(r, "acting", path, keys, what)
+    cooperating = _bodies_by_matter(r, "cooperating", path, keys, what)
+    boost = r.get("boost", 0.5)
+    if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0 <= boost <= 5:
+        raise _fail(path, keys, f"{what}: boost must be a number in [0, 5]")
+    rule = Rule(
+        rid,
+        _need_text(r, "reason", path, keys, what),
+        _condition(_need(r, "when", path, keys, what), path, keys, what),
+        _strs(r.get("prefer"), path, keys, f"{what} prefer"),
+        _strs(r.get("exclude"), path, keys, f"{what} exclude"),
+        float(boost),
+        acting,
+        _examples(r.get("examples"), path, keys, what),
+        keys,
+        _flag(r, "unmatched", False, path, keys, what),
+        cooperating,
+    )
+    if not (rule.prefer or rule.exclude or rule.acting or rule.unmatched or rule.cooperating):
+        raise _fail(
+            path, keys, f"{what} does nothing: give prefer, exclude, acting, cooperating or unmatched"
         )
-        if cid in ids:
-            raise _fail(path, keys, f"duplicate id {cid!r}")
-        ids.add(cid)
-        ask = c.get("ask", "when_close")
-        if ask not in ("when_close", "always"):
-            raise _fail(path, keys, f"{what}: ask must be 'when_close' or 'always', got {ask!r}")
-        routes = _need(c, "routes", path, keys, what)
-        if not isinstance(routes, Mapping):
-            raise _fail(path, keys, f"{what}: routes must map fact values to targets")
-        contrasts.append(
-            Contrast(
-                cid,
-                _need_text(c, "fact", path, keys, what),
-                _need_text(c, "reason", path, keys, what),
-                tuple(
-                    (_text(v, path, keys, f"{what} route value"), _targets(t, path, keys, what))
-                    for v, t in routes.items()
-                ),
-                _condition(c.get("when"), path, keys, what),
-                ask,
-                _examples(c.get("examples"), path, keys, what),
-                keys,
-                _strs(c.get("triggers"), path, keys, f"{what} triggers"),
-            )
-        )
-    rules = []
-    for i, r in enumerate(data.get("rules") or []):
-        keys = ("rules", i)
-        if not isinstance(r, Mapping):
-            raise _fail(path, keys, f"rule {i + 1} must be a mapping")
-        rid = _need_text(r, "id", path, keys, f"rule {i + 1}")
-        what = f"rule {rid!r}"
-        _check_keys(
-            r,
-            {
-                "id",
-                "reason",
-                "when",
-                "prefer",
-                "exclude",
-                "boost",
-                "acting",
-                "cooperating",
-                "unmatched",
-                "examples",
-            },
-            path,
-            keys,
-            what,
-        )
-        if rid in ids:
-            raise _fail(path, keys, f"duplicate id {rid!r}")
-        ids.add(rid)
-        acting = r.get("acting") or {}
-        if not isinstance(acting, Mapping):
-            raise _fail(path, keys, f"{what}: acting must map matter ids to lists of bodies")
-        cooperating = r.get("cooperating") or {}
-        if not isinstance(cooperating, Mapping):
-            raise _fail(path, keys, f"{what}: cooperating must map matter ids to lists of bodies")
-        boost = r.get("boost", 0.5)
-        if isinstance(boost, bool) or not isinstance(boost, (int, float)) or not 0 <= boost <= 5:
-            raise _fail(path, keys, f"{what}: boost must be a number in [0, 5]")
-        rule = Rule(
-            rid,
-            _need_text(r, "reason", path, keys, what),
-            _condition(_need(r, "when", path, keys, what), path, keys, what),
-            _strs(r.get("prefer"), path, keys, f"{what} prefer"),
-            _strs(r.get("exclude"), path, keys, f"{what} exclude"),
-            float(boost),
-            tuple(
-                (_text(m, path, keys, f"{what} acting matter"), _strs(b, path, keys, f"{what} acting"))
-                for m, b in acting.items()
-            ),
-            _examples(r.get("examples"), path, keys, what),
-            keys,
-            _flag(r, "unmatched", False, path, keys, what),
-            tuple(
-                (
-                    _text(m, path, keys, f"{what} cooperating matter"),
-                    _strs(b, path, keys, f"{what} cooperating"),
-                )
-                for m, b in cooperating.items()
-            ),
-        )
-        if not (rule.prefer or rule.exclude or rule.acting or rule.unmatched or rule.cooperating):
-            raise _fail(
-                path, keys, f"{what} does nothing: give prefer, exclude, acting, cooperating or unmatched"
-            )
-        rules.append(rule)
-    return tuple(contrasts), tuple(rules), _text(data.get("rulebook", ""), path, ("rulebook",), "rulebook")
+    return rule
 
 
 def _suggest(value: str, known: Any) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFoundError
 from ..graph.records import Link
-from ..model.decision import Decision
+from ..model.decision import Clarification, Decision
 from ..model.duties import Relation
 from ..model.lists import BodyKind
 from ..model.returns import DecidingClause, ReturnFact, ReturnKind, ReturnOption, ReturnRoute, ReturnVerdict
@@ -160,31 +160,7 @@ def check_return(
             explanation=_explain("outside_lists", body, None, []) + extra,
         )
     if d.status == "needs_clarification" and d.clarify is not None:
-        options = []
-        for o in d.clarify.options:
-            r = ReturnRoute(
-                matter=o.matter,
-                acting=o.acting,
-                cooperating=o.cooperating,
-                reclaimed=o.reclaimed,
-                basis=o.basis,
-            )
-            ok, kind, _ = _judge(graph, body, r, matched)
-            options.append(ReturnOption(value=o.value, label=o.label, route=r, justified=ok, kind=kind))
-        verdicts = {o.justified for o in options}
-        justified = verdicts.pop() if len(verdicts) == 1 else None
-        parts = "；".join(
-            f"{o.label or o.value}：{'成立' if o.justified else '不成立'}"
-            f"（{o.route.matter} {_names(o.route.acting)}）"
-            for o in options
-        )
-        return verdict(
-            justified=justified,
-            kind="depends_on_fact",
-            instead=tuple(dict.fromkeys(o.route for o in options if o.justified)),
-            depends_on=ReturnFact(fact=d.clarify.fact, question=d.clarify.question, options=tuple(options)),
-            explanation=f"是否成立取决于：{d.clarify.question} {parts}{extra}",
-        )
+        return verdict(**_depends_on_fact(graph, body, d.clarify, matched, extra))
     assert d.matter is not None
     route = ReturnRoute(
         matter=d.matter,
@@ -194,17 +170,7 @@ def check_return(
         basis=d.basis or "",
     )
     justified, kind, clauses = _judge(graph, body, route, matched)
-    also = tuple(
-        ReturnRoute(
-            matter=a.matter,
-            acting=a.acting,
-            cooperating=a.cooperating,
-            reclaimed=a.reclaimed,
-            basis=rulebook.basis(graph.matter(a.matter)[1]),
-        )
-        for a in d.alternatives
-        if body in a.acting and a.confidence >= ALSO_ACTS_MIN
-    )
+    also = _also_acts_in(graph, rulebook, body, d)
     return verdict(
         justified=justified,
         kind=kind,
@@ -214,4 +180,48 @@ def check_return(
         clauses=tuple(clauses),
         also_acts_in=also,
         explanation=_explain(kind, body, route, clauses) + extra,
+    )
+
+
+def _depends_on_fact(
+    graph: ResponsibilityGraph, body: str, clarify: Clarification, matched: dict[str, list[str]], extra: str
+) -> dict[str, Any]:
+    """The verdict's fields when the decision asks a deciding fact: the return is judged under each
+    value of the fact (justified is None when the values disagree)."""
+    options = []
+    for o in clarify.options:
+        r = ReturnRoute(
+            matter=o.matter, acting=o.acting, cooperating=o.cooperating, reclaimed=o.reclaimed, basis=o.basis
+        )
+        ok, kind, _ = _judge(graph, body, r, matched)
+        options.append(ReturnOption(value=o.value, label=o.label, route=r, justified=ok, kind=kind))
+    verdicts = {o.justified for o in options}
+    parts = "；".join(
+        f"{o.label or o.value}：{'成立' if o.justified else '不成立'}"
+        f"（{o.route.matter} {_names(o.route.acting)}）"
+        for o in options
+    )
+    return {
+        "justified": verdicts.pop() if len(verdicts) == 1 else None,
+        "kind": "depends_on_fact",
+        "instead": tuple(dict.fromkeys(o.route for o in options if o.justified)),
+        "depends_on": ReturnFact(fact=clarify.fact, question=clarify.question, options=tuple(options)),
+        "explanation": f"是否成立取决于：{clarify.question} {parts}{extra}",
+    }
+
+
+def _also_acts_in(
+    graph: ResponsibilityGraph, rulebook: Rulebook, body: str, d: Decision
+) -> tuple[ReturnRoute, ...]:
+    """The decision's alternatives (confidence ≥ ALSO_ACTS_MIN) on which ``body`` itself acts."""
+    return tuple(
+        ReturnRoute(
+            matter=a.matter,
+            acting=a.acting,
+            cooperating=a.cooperating,
+            reclaimed=a.reclaimed,
+            basis=rulebook.basis(graph.matter(a.matter)[1]),
+        )
+        for a in d.alternatives
+        if body in a.acting and a.confidence >= ALSO_ACTS_MIN
     )

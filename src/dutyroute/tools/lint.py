@@ -258,74 +258,81 @@ def lint_path(path: str | Path | None = None) -> list[Finding]:
         return [Finding(_display(p), None, "error", "load", "no such file or directory")]
     if p.is_file() and (p.name == META_FILE or p.name in RULE_FILES):
         p = p.parent
-    findings: list[Finding] = []
     if (p.is_file() and p.suffix == ".jsonl") or (p.is_dir() and _is_corpus_dir(p)):
         files = [p] if p.is_file() else sorted(p.rglob("*.jsonl"))
         return lint_corpus(files, load_rulebook())
     if p.is_dir():
-        if (p / META_FILE).exists():
-            found, _used, rb = _lint_rulebook_dir(p)
-            findings.extend(found)
-            if rb is not None:  # the rule files beside it are the ones `--rules` pairs with it
-                findings.extend(_lint_rule_files(p.parent, [rb]))
-        else:
-            book_dirs = sorted(d for d in p.iterdir() if (d / META_FILE).exists())
-            used: set[str] = set()
-            loaded: list[Rulebook] = []
-            for d in book_dirs:
-                found, names, rb = _lint_rulebook_dir(d)
-                findings.extend(found)
-                used |= names
-                if rb is not None:
-                    loaded.append(rb)
-            failed = len(loaded) < len(book_dirs)
-            if failed:  # checks that need every rulebook would only echo the load error
-                findings.append(
-                    Finding(
-                        _display(p),
-                        None,
-                        "info",
-                        "skipped",
-                        "a rulebook did not load (see its load error): unused-body checks and "
-                        "checks of the routing rules against it are skipped until it loads",
-                    )
-                )
-            if (p / "bodies.yaml").exists():
-                findings[:0] = lint_bodies(p / "bodies.yaml", used=used if book_dirs and not failed else None)
-            findings.extend(_lint_rule_files(p, loaded))
-            if (
-                not book_dirs
-                and not (p / "bodies.yaml").exists()
-                and not any((p / f).exists() for f in RULE_FILES)
-            ):
-                findings.append(
-                    Finding(
-                        _display(p),
-                        None,
-                        "error",
-                        "load",
-                        f"no rulebook ({META_FILE}), bodies.yaml or rule files "
-                        f"({', '.join(RULE_FILES)}) here",
-                    )
-                )
+        findings = _lint_rulebook_and_rules(p) if (p / META_FILE).exists() else _lint_rules_dir(p)
     elif p.suffix in (".yaml", ".yml"):
-        if p.name == "bodies.yaml":
-            findings.extend(lint_bodies(p))
-        else:
-            try:
-                read_yaml(p)
-            except RuleFileError as exc:
-                return [_load_finding(exc, p)]
-            findings.append(
-                Finding(
-                    _display(p),
-                    None,
-                    "error",
-                    "load",
-                    "lint checks a rulebook directory, bodies.yaml or a list text; "
-                    "pass the directory holding this file",
-                )
-            )
+        findings = _lint_yaml_file(p)
     else:
-        findings.extend(_lint_seed(p))
+        findings = _lint_seed(p)
     return _sorted(findings)
+
+
+def _lint_rulebook_and_rules(p: Path) -> list[Finding]:
+    """A rulebook directory, and the rule files beside it (the ones ``--rules`` pairs with it)."""
+    findings, _used, rb = _lint_rulebook_dir(p)
+    if rb is not None:
+        findings = [*findings, *_lint_rule_files(p.parent, [rb])]
+    return findings
+
+
+def _lint_rules_dir(p: Path) -> list[Finding]:
+    """A ``rules/`` directory: its rulebooks, ``bodies.yaml`` and rule files, checked together."""
+    findings: list[Finding] = []
+    book_dirs = sorted(d for d in p.iterdir() if (d / META_FILE).exists())
+    used: set[str] = set()
+    loaded: list[Rulebook] = []
+    for d in book_dirs:
+        found, names, rb = _lint_rulebook_dir(d)
+        findings.extend(found)
+        used |= names
+        if rb is not None:
+            loaded.append(rb)
+    failed = len(loaded) < len(book_dirs)
+    if failed:  # checks that need every rulebook would only echo the load error
+        findings.append(
+            Finding(
+                _display(p),
+                None,
+                "info",
+                "skipped",
+                "a rulebook did not load (see its load error): unused-body checks and "
+                "checks of the routing rules against it are skipped until it loads",
+            )
+        )
+    if (p / "bodies.yaml").exists():
+        findings[:0] = lint_bodies(p / "bodies.yaml", used=used if book_dirs and not failed else None)
+    findings.extend(_lint_rule_files(p, loaded))
+    if not book_dirs and not (p / "bodies.yaml").exists() and not any((p / f).exists() for f in RULE_FILES):
+        findings.append(
+            Finding(
+                _display(p),
+                None,
+                "error",
+                "load",
+                f"no rulebook ({META_FILE}), bodies.yaml or rule files ({', '.join(RULE_FILES)}) here",
+            )
+        )
+    return findings
+
+
+def _lint_yaml_file(p: Path) -> list[Finding]:
+    """A single YAML file: ``bodies.yaml`` is checked; any other is pointed to its directory."""
+    if p.name == "bodies.yaml":
+        return lint_bodies(p)
+    try:
+        read_yaml(p)
+    except RuleFileError as exc:
+        return [_load_finding(exc, p)]
+    return [
+        Finding(
+            _display(p),
+            None,
+            "error",
+            "load",
+            "lint checks a rulebook directory, bodies.yaml or a list text; "
+            "pass the directory holding this file",
+        )
+    ]

@@ -5,7 +5,8 @@ become one clean line on stderr and exit code 2. Commands are grouped by topic, 
 
 - ``rulebook_cmds``: compile, export, schema, lint
 - ``graph_cmds``: who, matter, graph export / graph draw
-- ``route_cmds``: route, batch, eval
+- ``route_cmds``: route, batch
+- ``eval_cmds``: eval
 - ``model_cmds``: train
 """
 
@@ -91,11 +92,12 @@ def _reflow_help(typer_app: typer.Typer) -> None:
 
 
 def _register() -> None:
-    from . import dispute_cmds, graph_cmds, model_cmds, route_cmds, rulebook_cmds, serve_cmds
+    from . import dispute_cmds, eval_cmds, graph_cmds, model_cmds, route_cmds, rulebook_cmds, serve_cmds
 
     rulebook_cmds.register(app)
     graph_cmds.register(app)
     route_cmds.register(app)
+    eval_cmds.register(app)
     model_cmds.register(app)
     dispute_cmds.register(app)
     serve_cmds.register(app)

@@ -20,7 +20,7 @@ Scoring, per case:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ from .batch import json_type
 from .batch_io import iter_jsonl
 
 if TYPE_CHECKING:
+    from ..model.bodies import BodyRegistry
     from ..model.lists import Rulebook
 
 __all__ = [
@@ -216,76 +217,75 @@ def check_cases(
         Errors in file order; empty when every label can be scored.
     """
     from ..model.bodies import BodyRegistry
-    from ..model.lists import suggest_matters
 
-    matters = {m.id for m in rulebook.matters}
-    canonical = {b.name for b in rulebook.bodies}
     registry = BodyRegistry(rulebook.bodies)
     out: list[CaseFormatError] = []
-
-    def err(case: LabeledCase, reason: str) -> None:
-        out.append(CaseFormatError(reason, path=path, line=case.line or None))
-
-    def hint(options: Sequence[str]) -> str:
-        return f"; did you mean {' / '.join(repr(o) for o in options)}?" if options else ""
-
     for case in cases:
-        for i, route in enumerate(case.accept, 1):
-            where = f"accept #{i}"
-            if not isinstance(route, Mapping):
-                err(
-                    case,
-                    f'{where} must be an object like {{"matter": "C40", "acting": [...]}}, '
-                    f"got {json_type(route)}",
-                )
-                continue
-            mid = route.get("matter")
-            if not isinstance(mid, str):
-                err(
-                    case,
-                    f"{where}: 'matter' must be a matter id string (B96, C40, R50), got {json_type(mid)}",
-                )
-            elif mid not in matters:
-                err(case, f"{where}: unknown matter {mid!r}{hint(suggest_matters(rulebook, mid))}")
-            for key in ("acting", "cooperating"):
-                names = route.get(key)
-                if names is None:
-                    continue
-                if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
-                    err(case, f"{where}: '{key}' must be a list of body names, got {json_type(names)}")
-                    continue
-                for name in names:
-                    if name in canonical:
-                        continue
-                    body = registry.get(name)
-                    if body is not None:
-                        err(
-                            case,
-                            f"{where}: {key} {name!r} is another name of {body.name!r}; "
-                            "labels use canonical names (cases/README.md)",
-                        )
-                    else:
-                        err(case, f"{where}: {key}: unknown body {name!r}{hint(registry.suggest(name))}")
-            if "reclaimed" in route and not isinstance(route["reclaimed"], bool):
-                err(case, f"{where}: 'reclaimed' must be true or false, got {json_type(route['reclaimed'])}")
-        clarify = case.clarify
-        if clarify is None:
-            continue
-        if not isinstance(clarify, Mapping) or not isinstance(clarify.get("options"), Mapping):
-            err(case, 'clarify must be null or {"fact": "road_class", "options": {"县道": 0, "村道": 1}}')
-            continue
-        for value, index in clarify["options"].items():
-            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(case.accept):
-                err(
-                    case,
-                    f"clarify option {value!r}: {index!r} is no index into accept, which has "
-                    + (
-                        f"{len(case.accept)} route(s) (0…{len(case.accept) - 1})"
-                        if case.accept
-                        else "no routes"
-                    ),
-                )
+        problems = [
+            *(
+                p
+                for i, route in enumerate(case.accept, 1)
+                for p in _route_problems(route, i, rulebook, registry)
+            ),
+            *_clarify_problems(case),
+        ]
+        out.extend(CaseFormatError(p, path=path, line=case.line or None) for p in problems)
     return out
+
+
+def _hint(options: Sequence[str]) -> str:
+    return f"; did you mean {' / '.join(repr(o) for o in options)}?" if options else ""
+
+
+def _route_problems(route: Any, i: int, rulebook: Rulebook, registry: BodyRegistry) -> Iterator[str]:
+    """What makes the ``i``-th accepted route of a label unscorable (see :func:`check_cases`)."""
+    from ..model.lists import suggest_matters
+
+    where = f"accept #{i}"
+    if not isinstance(route, Mapping):
+        yield f'{where} must be an object like {{"matter": "C40", "acting": [...]}}, got {json_type(route)}'
+        return
+    mid = route.get("matter")
+    if not isinstance(mid, str):
+        yield f"{where}: 'matter' must be a matter id string (B96, C40, R50), got {json_type(mid)}"
+    elif mid not in {m.id for m in rulebook.matters}:
+        yield f"{where}: unknown matter {mid!r}{_hint(suggest_matters(rulebook, mid))}"
+    canonical = {b.name for b in rulebook.bodies}
+    for key in ("acting", "cooperating"):
+        names = route.get(key)
+        if names is None:
+            continue
+        if not isinstance(names, list) or not all(isinstance(x, str) for x in names):
+            yield f"{where}: '{key}' must be a list of body names, got {json_type(names)}"
+            continue
+        for name in names:
+            if name in canonical:
+                continue
+            body = registry.get(name)
+            if body is not None:
+                yield (
+                    f"{where}: {key} {name!r} is another name of {body.name!r}; "
+                    "labels use canonical names (cases/README.md)"
+                )
+            else:
+                yield f"{where}: {key}: unknown body {name!r}{_hint(registry.suggest(name))}"
+    if "reclaimed" in route and not isinstance(route["reclaimed"], bool):
+        yield f"{where}: 'reclaimed' must be true or false, got {json_type(route['reclaimed'])}"
+
+
+def _clarify_problems(case: LabeledCase) -> Iterator[str]:
+    """What makes a label's ``clarify`` unscorable: not {fact, options}, or an option past ``accept``."""
+    clarify = case.clarify
+    if clarify is None:
+        return
+    if not isinstance(clarify, Mapping) or not isinstance(clarify.get("options"), Mapping):
+        yield 'clarify must be null or {"fact": "road_class", "options": {"县道": 0, "村道": 1}}'
+        return
+    n = len(case.accept)
+    for value, index in clarify["options"].items():
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < n:
+            have = f"{n} route(s) (0…{n - 1})" if n else "no routes"
+            yield f"clarify option {value!r}: {index!r} is no index into accept, which has {have}"
 
 
 def _same(route: Mapping[str, Any], matter: str | None, acting: Iterable[str], reclaimed: bool) -> bool:

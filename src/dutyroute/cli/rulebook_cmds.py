@@ -91,27 +91,11 @@ def compile_(
     are kept from an existing OUT/rulebook.yaml unless given.
     """
     from ..store.compile import compile_rulebook, dump_rulebook
-    from ..store.layout import META_FILE
     from ..store.roles import ROLES_FILE
-    from ..store.yamlio import read_yaml
 
-    old: dict[str, Any] = {}
-    if (out / META_FILE).exists():
-        data, _ = read_yaml(out / META_FILE)
-        old = data if isinstance(data, dict) else {}
     if out.exists() and not out.is_dir():
         raise InputError(f"-o {out}: is a file; give the rulebook folder to write, e.g. rules/<township>/")
-    warnings: list[str] = []
-    if province is None:
-        province = ((old.get("jurisdiction") or {}).get("province")) or ""
-        if not province:
-            warnings.append(
-                f"warning: no province: the list titles do not name it and {out / META_FILE} "
-                "records none, so jurisdiction.province is empty; pass --province 山西省 (it is "
-                "kept on later recompiles)"
-            )
-    if effective_date is None:
-        effective_date = old.get("effective_date")
+    province, effective_date, warnings = _kept_from(out, province, effective_date)
     if bodies is None and (out.parent / "bodies.yaml").exists():
         bodies = out.parent / "bodies.yaml"
     roles = out / ROLES_FILE
@@ -140,6 +124,32 @@ def compile_(
         f"{counts['reclaimed']} reclaimed), "
         f"{plural(len(rb.bodies), 'body', 'bodies')}, hash {rb.hash}"
     )
+
+
+def _kept_from(
+    out: Path, province: str | None, effective_date: str | None
+) -> tuple[str, str | None, list[str]]:
+    """Province and effective date for ``compile``: as given, else kept from ``OUT/rulebook.yaml``
+    (the list text holds neither), with a warning when no province is known."""
+    from ..store.layout import META_FILE
+    from ..store.yamlio import read_yaml
+
+    old: dict[str, Any] = {}
+    if (out / META_FILE).is_file():
+        data, _ = read_yaml(out / META_FILE)
+        old = data if isinstance(data, dict) else {}
+    warnings: list[str] = []
+    if province is None:
+        province = ((old.get("jurisdiction") or {}).get("province")) or ""
+        if not province:
+            warnings.append(
+                f"warning: no province: the list titles do not name it and {out / META_FILE} "
+                "records none, so jurisdiction.province is empty; pass --province 山西省 (it is "
+                "kept on later recompiles)"
+            )
+    if effective_date is None:
+        effective_date = old.get("effective_date")
+    return province, effective_date, warnings
 
 
 @commands.command()

@@ -323,6 +323,22 @@ def _install_routing(app: FastAPI, router: Router, settings: ServiceSettings) ->
 
 def _install_lists(app: FastAPI, router: Router) -> None:
     """The lists and the graph: ``/v1/matters``, ``/v1/bodies`` and ``/v1/graph``."""
+    _install_matters(app, router)
+    _install_bodies(app, router)
+
+
+def _matching(m: Matter, kind: ListKind | None, category: str | None, q: str | None) -> bool:
+    """Whether ``m`` passes the filters of ``GET /v1/matters`` (list, 事项类别, text in title or a clause)."""
+    if (kind is not None and m.list is not kind) or (category is not None and m.category != category):
+        return False
+    if not q:
+        return True
+    clauses = [*m.township_clauses, *(c for b in (*m.departments, *m.receivers) for c in b.clauses)]
+    return q in m.title or any(q in c for c in clauses)
+
+
+def _install_matters(app: FastAPI, router: Router) -> None:
+    """``/v1/matters`` and ``/v1/matters/{matter_id}``."""
     rb = router.rulebook
     rg = router.graph
 
@@ -363,21 +379,13 @@ def _install_lists(app: FastAPI, router: Router) -> None:
                     f"list {list_!r}: use basic, cooperative or reclaimed (or B, C, R)",
                     ["query", "list"],
                 )
-        out = []
-        for m in rb.matters:
-            if kind is not None and m.list is not kind:
-                continue
-            if category is not None and m.category != category:
-                continue
-            if q:
-                clauses = [
-                    *m.township_clauses,
-                    *(c for b in (*m.departments, *m.receivers) for c in b.clauses),
-                ]
-                if q not in m.title and not any(q in c for c in clauses):
-                    continue
-            out.append(matter_summary(router, m).model_dump(mode="json"))
-        return _json(out)
+        return _json(
+            [
+                matter_summary(router, m).model_dump(mode="json")
+                for m in rb.matters
+                if _matching(m, kind, category, q)
+            ]
+        )
 
     @app.get("/v1/matters/{matter_id}", tags=["lists"])
     def matter(matter_id: str = Path(description="Matter id: B96, C40, R50.", examples=["C62"])) -> Response:
@@ -392,6 +400,12 @@ def _install_lists(app: FastAPI, router: Router) -> None:
                 "links": [_link_dict(lk) for lk in rg.bodies_of(m.id)],
             }
         )
+
+
+def _install_bodies(app: FastAPI, router: Router) -> None:
+    """``/v1/bodies``, ``/v1/bodies/{name}`` and ``/v1/graph``."""
+    rb = router.rulebook
+    rg = router.graph
 
     def _body_summary(name: str) -> BodySummary:
         match = rg.resolve_body(name)

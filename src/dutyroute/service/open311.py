@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -29,7 +30,7 @@ from fastapi.responses import Response
 
 from ..errors import NotFoundError
 from ..model.decision import Decision
-from ..model.lists import Matter
+from ..model.lists import Matter, Rulebook
 from ..routing.router import MAX_RAW_CHARS, Router
 from .calls import ServiceError, route_in_thread
 from .schemas import RouteRequest
@@ -188,134 +189,120 @@ def _install_services(app: FastAPI, router: Router) -> None:
         return _json(_definition(router, m, facts))
 
 
+_POST_EXAMPLE = [
+    {
+        "service_request_id": "8f14e45fceea167a5a36dedd4bea2543",
+        "service_notice": "《大同市左云县小京庄乡配合履职事项清单》第62项 道路及其附属设施安全管理："
+        "由县交通运输局办理；配合：小京庄乡",
+        "account_id": None,
+        "agency_responsible": "县交通运输局",
+        "service_code": "C62",
+    }
+]
+_POST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {"example": _POST_EXAMPLE}}},
+    400: {
+        "content": {"application/json": {"example": [{"code": 400, "description": "description: required"}]}}
+    },
+}
+_POST_BODY = {
+    "requestBody": {
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {k: {"type": "string"} for k in _FIELDS}
+                    | {"attribute[road_class]": {"type": "string"}},
+                },
+                "example": {"description": "县道塌了个坑", "address_string": "小京庄乡某村"},
+            }
+        }
+    }
+}
+_NOT_STORED = "dutyroute routes service requests but does not store them"
+_GET_RESPONSES: dict[int | str, dict[str, Any]] = {
+    501: {"content": {"application/json": {"example": [{"code": 501, "description": _NOT_STORED}]}}}
+}
+
+
+def _read_form(
+    form: Mapping[str, str], required_key: str | None, rb: Rulebook
+) -> tuple[str | None, str, dict[str, str]]:
+    """The service code (a matter id, or None to route), the description and the ``attribute[…]``
+    facts of a request form.
+
+    Raises:
+        ServiceError: 401 without the right api_key, 404 for an unknown service_code, 400 without a
+            description (and no code) or with one over MAX_RAW_CHARS.
+    """
+    if required_key is not None:
+        sent = form.get("api_key")
+        if not sent or not secrets.compare_digest(sent.encode(), required_key.encode()):
+            raise ServiceError(401, "missing or wrong api_key (form field or X-API-Key header)")
+    code = (form.get("service_code") or "").strip() or None
+    text = (form.get("description") or "").strip()
+    attrs = {
+        k[len("attribute[") : -1]: v
+        for k, v in form.items()
+        if k.startswith("attribute[") and k.endswith("]")
+    }
+    if code is not None and code not in {m.id for m in rb.matters}:
+        from ..model.lists import suggest_matters
+
+        raise ServiceError(404, str(NotFoundError("service_code", code, suggest_matters(rb, code)[:3])))
+    if not text and code is None:
+        raise ServiceError(400, "description: required when no service_code is given (the text to route)")
+    if len(text) > MAX_RAW_CHARS:
+        raise ServiceError(400, f"description: {len(text)} characters; at most {MAX_RAW_CHARS}")
+    return code, text, attrs
+
+
 def _install_requests(app: FastAPI, router: Router, settings: ServiceSettings) -> None:
     """``POST requests.json``: a service request routed (or filed under the code it names)."""
     rb = router.rulebook
     by_id = {m.id: m for m in rb.matters}
-    post_example = [
-        {
-            "service_request_id": "8f14e45fceea167a5a36dedd4bea2543",
-            "service_notice": "《大同市左云县小京庄乡配合履职事项清单》第62项 道路及其附属设施安全管理："
-            "由县交通运输局办理；配合：小京庄乡",
-            "account_id": None,
-            "agency_responsible": "县交通运输局",
-            "service_code": "C62",
-        }
-    ]
 
     @app.post(
-        "/open311/v2/requests.{fmt}",
-        tags=["open311"],
-        responses={
-            200: {"content": {"application/json": {"example": post_example}}},
-            400: {
-                "content": {
-                    "application/json": {"example": [{"code": 400, "description": "description: required"}]}
-                }
-            },
-        },
-        openapi_extra={
-            "requestBody": {
-                "content": {
-                    "application/x-www-form-urlencoded": {
-                        "schema": {
-                            "type": "object",
-                            "properties": {k: {"type": "string"} for k in _FIELDS}
-                            | {"attribute[road_class]": {"type": "string"}},
-                        },
-                        "example": {"description": "县道塌了个坑", "address_string": "小京庄乡某村"},
-                    }
-                }
-            }
-        },
+        "/open311/v2/requests.{fmt}", tags=["open311"], responses=_POST_RESPONSES, openapi_extra=_POST_BODY
     )
     async def post_request(request: Request, fmt: str = Path(description="json")) -> Response:
         """Submit a service request: routed (without service_code) or decided for the given matter."""
         _only_json(fmt)
         form = await _form(request)
-        required = request.scope.get("state", {}).get("api_key_required")
-        if required is not None:
-            sent = form.get("api_key")
-            if not sent or not secrets.compare_digest(sent.encode(), required.encode()):
-                raise ServiceError(401, "missing or wrong api_key (form field or X-API-Key header)")
-        code = (form.get("service_code") or "").strip() or None
-        text = (form.get("description") or "").strip()
-        attrs = {
-            k[len("attribute[") : -1]: v
-            for k, v in form.items()
-            if k.startswith("attribute[") and k.endswith("]")
-        }
-        if code is not None and code not in by_id:
-            from ..model.lists import suggest_matters
-
-            raise ServiceError(404, str(NotFoundError("service_code", code, suggest_matters(rb, code)[:3])))
-        if not text and code is None:
-            raise ServiceError(400, "description: required when no service_code is given (the text to route)")
-        if len(text) > MAX_RAW_CHARS:
-            raise ServiceError(400, f"description: {len(text)} characters; at most {MAX_RAW_CHARS}")
+        code, text, attrs = _read_form(form, request.scope.get("state", {}).get("api_key_required"), rb)
         account = form.get("account_id") or None
         rid = uuid.uuid4().hex
         if code is not None:
             m = by_id[code]
-            acting = (
-                [b for b in router.graph.acting_options(m.id)[0].bodies]
-                if router.graph.acting_options(m.id)
-                else []
-            )
+            options = router.graph.acting_options(m.id)
+            acting = list(options[0].bodies) if options else []
             if text:
                 d = await route_in_thread(router, settings, RouteRequest(text=text, facts=attrs or None))
                 if d.status == "routed" and d.matter == code:
                     acting = list(d.acting)
             notice = f"{rb.basis(m)}：由{'、'.join(acting)}办理"
-            return _json(
-                [
-                    {
-                        "service_request_id": rid,
-                        "service_notice": notice,
-                        "account_id": account,
-                        "agency_responsible": "、".join(acting),
-                        "service_code": code,
-                    }
-                ]
-            )
-        d = await route_in_thread(router, settings, RouteRequest(text=text, facts=attrs or None))
+            agency: str | None = "、".join(acting)
+        else:
+            d = await route_in_thread(router, settings, RouteRequest(text=text, facts=attrs or None))
+            notice, code = _notice(d), d.matter
+            agency = "、".join(d.acting) if d.status == "routed" else None
         return _json(
             [
                 {
                     "service_request_id": rid,
-                    "service_notice": _notice(d),
+                    "service_notice": notice,
                     "account_id": account,
-                    "agency_responsible": "、".join(d.acting) if d.status == "routed" else None,
-                    "service_code": d.matter,
+                    "agency_responsible": agency,
+                    "service_code": code,
                 }
             ]
         )
 
-    @app.get(
-        "/open311/v2/requests.{fmt}",
-        tags=["open311"],
-        status_code=501,
-        responses={
-            501: {
-                "content": {
-                    "application/json": {
-                        "example": [
-                            {
-                                "code": 501,
-                                "description": "dutyroute routes service requests but does not store them",
-                            }
-                        ]
-                    }
-                }
-            }
-        },
-    )
+    @app.get("/open311/v2/requests.{fmt}", tags=["open311"], status_code=501, responses=_GET_RESPONSES)
     def get_requests(fmt: str = Path(description="json")) -> Response:
         """Not served: dutyroute decides who acts but keeps no requests (ask the case system)."""
         _only_json(fmt)
-        raise ServiceError(
-            501, "dutyroute routes service requests but does not store them; query the case system"
-        )
+        raise ServiceError(501, f"{_NOT_STORED}; query the case system")
 
 
 def _only_json(fmt: str) -> None:

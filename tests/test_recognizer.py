@@ -3,17 +3,21 @@ shipped artifact is exactly what corpus/ builds (its hash in Decision and `dutyr
 
 from __future__ import annotations
 
+import collections
 import json
+import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dutyroute.cli import app
-from dutyroute.routing.recognizer import Recognizer, bundled_artifact_dir
+from dutyroute.routing.recognizer import Recognizer, bundled_artifact_dir, features
 from dutyroute.store.resources import corpus_dir
 from dutyroute.store.rulebook import load_rulebook
-from dutyroute.tools.train import corpus_files, corpus_hash
+from dutyroute.tools.train import TrainSettings, corpus_files, corpus_hash, select_vocabulary
 
 pytest.importorskip("sklearn")
 
@@ -103,3 +107,25 @@ def test_the_shipped_model_hash_is_in_decisions_and_version(fused) -> None:  # t
     assert fused.route("县道上塌了个大坑").model_hash == meta["hash"]
     r = runner.invoke(app, ["version"])
     assert meta["hash"] in r.output
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.text(alphabet="村道坑路烧秸秆，", min_size=1, max_size=12), min_size=2, max_size=12),
+    st.integers(min_value=1, max_value=30),
+    st.randoms(use_true_random=False),
+)
+def test_the_vocabulary_cut_breaks_ties_by_the_feature_not_by_the_sort(
+    texts: list[str], limit: int, rnd: random.Random
+) -> None:
+    """The max_features cut keeps the most frequent features and, among features tied at the cut,
+    the first in order — whatever order the texts come in (scikit-learn's own cut depends on the
+    CPU's sort instructions, which gave another vocabulary on another machine)."""
+    s = TrainSettings(max_features=limit, min_df=1)
+    vocab = select_vocabulary(texts, s)
+    shuffled = texts[:]
+    rnd.shuffle(shuffled)
+    assert select_vocabulary(shuffled, s) == vocab == sorted(vocab)
+    counts = collections.Counter(g for t in texts for g in features(t, s.max_n))
+    expected = sorted(counts, key=lambda g: (-counts[g], g))[:limit]
+    assert vocab == sorted(expected)

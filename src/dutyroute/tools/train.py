@@ -17,6 +17,7 @@ artifact bytes.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -48,6 +49,7 @@ __all__ = [
     "fit",
     "label_of",
     "load_corpus",
+    "select_vocabulary",
     "write_artifact",
 ]
 
@@ -59,7 +61,7 @@ class TrainSettings:
     Attributes:
         max_n: longest character n-gram.
         min_df: an n-gram must occur in this many examples to be a feature.
-        max_features: most n-grams kept (the most frequent).
+        max_features: most n-grams kept (the most frequent; ties at the cut by the n-gram itself).
         c: inverse regularisation strength of the SVM.
         max_iter: liblinear iterations.
         class_weight: ``balanced`` weighs classes inversely to their size, or None.
@@ -143,15 +145,34 @@ def _sklearn() -> Any:
     return TfidfVectorizer, LinearSVC
 
 
-def vectorizer(settings: TrainSettings) -> Any:
-    """The scikit-learn vectorizer the recognizer's features replicate at routing time."""
+def select_vocabulary(texts: Sequence[str], settings: TrainSettings) -> list[str]:
+    """The features the recognizer keeps: those in at least ``min_df`` texts, the ``max_features``
+    most frequent (counted over all texts) — ties at the cut broken by the feature itself, in order.
+
+    scikit-learn's own ``max_features`` cut breaks ties by an unstable argsort whose order differs
+    between CPUs (numpy sorts with the SIMD instructions at hand), so the same corpus gave another
+    vocabulary, and other artifact bytes, on another machine. Sorting on (count, feature) gives the
+    same vocabulary everywhere.
+    """
+    tf: collections.Counter[str] = collections.Counter()
+    df: collections.Counter[str] = collections.Counter()
+    for t in texts:
+        grams = features(t, settings.max_n)
+        tf.update(grams)
+        df.update(set(grams))
+    kept = sorted((g for g in tf if df[g] >= settings.min_df), key=lambda g: (-tf[g], g))
+    return sorted(kept[: settings.max_features])
+
+
+def vectorizer(settings: TrainSettings, vocabulary: Sequence[str]) -> Any:
+    """The scikit-learn vectorizer over ``vocabulary`` (from :func:`select_vocabulary`) that the
+    recognizer's features replicate at routing time."""
     tfidf, _ = _sklearn()
     return tfidf(
         analyzer=partial(features, max_n=settings.max_n),
         lowercase=False,
         sublinear_tf=True,
-        min_df=settings.min_df,
-        max_features=settings.max_features,
+        vocabulary=list(vocabulary),
         dtype=np.float32,
     )
 
@@ -166,7 +187,7 @@ def fit(texts: Sequence[str], labels: Sequence[str], settings: TrainSettings = T
     _, svm = _sklearn()
     if len(set(labels)) < 2:
         raise InputError("the corpus has fewer than two labels; training needs examples of several matters")
-    vec = vectorizer(settings)
+    vec = vectorizer(settings, select_vocabulary(texts, settings))
     x = vec.fit_transform(texts)
     model = svm(
         C=settings.c,

@@ -21,7 +21,7 @@ import json
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Optional
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..model.decision import Decision
+    from ..tools.batch import BatchOutcome
     from ..tools.batch_io import SafeOutput, Stop
 
 _LIST_CN = {
@@ -275,9 +276,8 @@ def batch(
     boundary, keeps what it wrote as OUT.partial and exits 130. Exit code 1 when any line was bad.
     """
     from rich.console import Console
-    from rich.markup import escape
 
-    from ..tools.batch import dumps_line, route_lines, route_lines_parallel
+    from ..tools.batch import route_lines, route_lines_parallel
     from ..tools.batch_io import SafeOutput, Stop
 
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -295,20 +295,38 @@ def batch(
                     lines, workers=workers, rules=rules, limit=limit, recognizer=recognizer
                 )
             )
-            for outcome in outcomes:
-                counts[outcome.status] = counts.get(outcome.status, 0) + 1
-                for w in outcome.warnings:
-                    err.print(f"[yellow]{escape(name)}:{outcome.line}: warning: {escape(w)}[/]")
-                if outcome.error is not None:
-                    err.print(f"[red]{escape(name)}:{outcome.line}: {escape(outcome.error)}[/]")
-                output.write_line(dumps_line(outcome.record))
-                advance()
-                if stop:
-                    break
+            _write_outcomes(outcomes, output, counts, err, name, advance, stop)
         except BaseException:
             output.discard()
             raise
     _finish_batch(err, output, counts, stop, out)
+
+
+def _write_outcomes(
+    outcomes: Iterable[BatchOutcome],
+    output: SafeOutput,
+    counts: dict[str, int],
+    err: Console,
+    name: str,
+    advance: Callable[[], None],
+    stop: Stop,
+) -> None:
+    """Write each line's record in input order, count its status and report its warnings and error
+    on stderr (``NAME:LINE: …``); stop at a line boundary once a signal came."""
+    from rich.markup import escape
+
+    from ..tools.batch import dumps_line
+
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+        for w in outcome.warnings:
+            err.print(f"[yellow]{escape(name)}:{outcome.line}: warning: {escape(w)}[/]")
+        if outcome.error is not None:
+            err.print(f"[red]{escape(name)}:{outcome.line}: {escape(outcome.error)}[/]")
+        output.write_line(dumps_line(outcome.record))
+        advance()
+        if stop:
+            break
 
 
 def _batch_input(

@@ -226,7 +226,7 @@ _GET_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _read_form(
-    form: Mapping[str, str], required_key: str | None, rb: Rulebook
+    form: Mapping[str, str], required_key: str | None, rb: Rulebook, by_id: Mapping[str, Matter]
 ) -> tuple[str | None, str, dict[str, str]]:
     """The service code (a matter id, or None to route), the description and the ``attribute[…]``
     facts of a request form.
@@ -246,7 +246,7 @@ def _read_form(
         for k, v in form.items()
         if k.startswith("attribute[") and k.endswith("]")
     }
-    if code is not None and code not in {m.id for m in rb.matters}:
+    if code is not None and code not in by_id:
         from ..model.lists import suggest_matters
 
         raise ServiceError(404, str(NotFoundError("service_code", code, suggest_matters(rb, code)[:3])))
@@ -269,7 +269,9 @@ def _install_requests(app: FastAPI, router: Router, settings: ServiceSettings) -
         """Submit a service request: routed (without service_code) or decided for the given matter."""
         _only_json(fmt)
         form = await _form(request)
-        code, text, attrs = _read_form(form, request.scope.get("state", {}).get("api_key_required"), rb)
+        code, text, attrs = _read_form(
+            form, request.scope.get("state", {}).get("api_key_required"), rb, by_id
+        )
         account = form.get("account_id") or None
         rid = uuid.uuid4().hex
         if code is not None:

@@ -219,13 +219,15 @@ def check_cases(
     from ..model.bodies import BodyRegistry
 
     registry = BodyRegistry(rulebook.bodies)
+    matters = frozenset(m.id for m in rulebook.matters)
+    canonical = frozenset(b.name for b in rulebook.bodies)
     out: list[CaseFormatError] = []
     for case in cases:
         problems = [
             *(
                 p
                 for i, route in enumerate(case.accept, 1)
-                for p in _route_problems(route, i, rulebook, registry)
+                for p in _route_problems(route, i, rulebook, registry, matters, canonical)
             ),
             *_clarify_problems(case),
         ]
@@ -237,8 +239,16 @@ def _hint(options: Sequence[str]) -> str:
     return f"; did you mean {' / '.join(repr(o) for o in options)}?" if options else ""
 
 
-def _route_problems(route: Any, i: int, rulebook: Rulebook, registry: BodyRegistry) -> Iterator[str]:
-    """What makes the ``i``-th accepted route of a label unscorable (see :func:`check_cases`)."""
+def _route_problems(
+    route: Any,
+    i: int,
+    rulebook: Rulebook,
+    registry: BodyRegistry,
+    matters: frozenset[str],
+    canonical: frozenset[str],
+) -> Iterator[str]:
+    """What makes the ``i``-th accepted route of a label unscorable (see :func:`check_cases`;
+    ``matters`` and ``canonical``: the rulebook's matter ids and canonical body names)."""
     from ..model.lists import suggest_matters
 
     where = f"accept #{i}"
@@ -248,9 +258,8 @@ def _route_problems(route: Any, i: int, rulebook: Rulebook, registry: BodyRegist
     mid = route.get("matter")
     if not isinstance(mid, str):
         yield f"{where}: 'matter' must be a matter id string (B96, C40, R50), got {json_type(mid)}"
-    elif mid not in {m.id for m in rulebook.matters}:
+    elif mid not in matters:
         yield f"{where}: unknown matter {mid!r}{_hint(suggest_matters(rulebook, mid))}"
-    canonical = {b.name for b in rulebook.bodies}
     for key in ("acting", "cooperating"):
         names = route.get(key)
         if names is None:

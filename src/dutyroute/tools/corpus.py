@@ -88,7 +88,14 @@ def near_duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> 
         included), in input order. Time is linear in the total length for a fixed posting cap.
     """
     keys = [squash(t) for t in texts]
-    grams = [_grams(k, _GRAM) for k in keys]
+    grams: dict[int, set[str]] = {}  # 4-gram sets, made only for texts that meet a candidate
+
+    def grams_of(i: int) -> set[str]:
+        g = grams.get(i)
+        if g is None:
+            g = grams[i] = _grams(keys[i], _GRAM)
+        return g
+
     index: dict[str, list[int]] = {}
     out: list[NearDuplicate] = []
     for i, k in enumerate(keys):
@@ -106,8 +113,9 @@ def near_duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> 
         for j, shared in votes.most_common(10):
             if shared < 0.3 * len(spans):
                 break
-            union = len(grams[i] | grams[j])
-            sim = len(grams[i] & grams[j]) / union if union else 1.0
+            gi, gj = grams_of(i), grams_of(j)
+            union = len(gi | gj)
+            sim = len(gi & gj) / union if union else 1.0
             if sim >= threshold and (best is None or sim > best.similarity):
                 best = NearDuplicate(i, j, round(sim, 3))
         if best is not None:

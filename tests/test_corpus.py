@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -138,7 +139,7 @@ def test_the_bundled_corpus_lints_without_errors() -> None:
     assert not errors, "\n".join(errors[:20])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     texts=st.lists(st.text(alphabet="村民反映砖厂", max_size=30), max_size=5),
     others=st.lists(st.text(alphabet="村民反映砖厂", max_size=30), max_size=5),

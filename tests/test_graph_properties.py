@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import networkx as nx
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -45,7 +46,7 @@ TOWNSHIP_CLAUSES = sorted({c for m in RB.matters for c in m.township_clauses})
 CATEGORIES = sorted({m.category for m in RB.matters})
 
 PROFILE = settings(
-    max_examples=50,
+    max_examples=examples(50),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -350,7 +351,7 @@ _hostile = st.one_of(
 
 
 @settings(
-    max_examples=2500,
+    max_examples=examples(2500),
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,

@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -83,6 +84,53 @@ def test_precedents_are_the_nearest_training_examples(county_model: Path) -> Non
         assert "蓝板房" in p["excerpt"]
 
 
+def test_stored_precedent_counts_give_the_precedents_of_the_texts(county_model: Path) -> None:
+    """The artifact stores each precedent's n-gram counts (so no process re-reads the examples);
+    precedents found from them are those found by counting the examples' texts again."""
+    import numpy as np
+
+    from dutyroute.routing.recognizer import NgramCounts
+    from dutyroute.text.normalize import normalize
+
+    stored = Recognizer.load(county_model)
+    rows = [
+        json.loads(x) for x in (county_model / "precedents.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    tickets = [json.loads(x) for x in TICKETS.read_text(encoding="utf-8").splitlines() if x.strip()]
+    texts = {r["id"]: r["text"] for r in tickets}
+    assert all(len(r["excerpt"]) <= 80 for r in rows)
+    recount = NgramCounts.of(
+        [stored.ngram_counts(normalize(texts.get(r["id"], ""))) for r in rows], len(stored.idf)
+    )
+    counts = stored._precedent_counts()
+    county = [i for i, r in enumerate(rows) if r["id"] in texts]
+    assert county, "the county's tickets are among the precedents"
+    for i in county:
+        assert all(np.array_equal(a, b) for a, b in zip(counts[i], recount[i], strict=True))
+    text = normalize(SHED)
+    assert stored.precedents(text, "R38")[0].id.startswith("county-")
+
+
+def test_ngram_counts_round_trip_through_the_stored_arrays_beyond_65536_features() -> None:
+    import numpy as np
+
+    from dutyroute.routing.recognizer import NgramCounts
+
+    per_text = [
+        (np.array([3, 70000, 131071], dtype=np.int64), np.array([1, 300, 2], dtype=np.int64)),
+        (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)),
+        (np.array([65535, 65536], dtype=np.int64), np.array([4, 5], dtype=np.int64)),
+    ]
+    counts = NgramCounts.of(per_text, 131072)
+    low, c, sizes = counts.to_arrays()
+    assert low.dtype == np.uint16 and c.dtype == np.uint16 and sizes.shape == (3, 2)
+    back = NgramCounts.from_arrays(low, c, sizes)
+    for i, (f, n) in enumerate(per_text):
+        assert np.array_equal(back[i][0], f) and np.array_equal(back[i][1], n)
+    with pytest.raises(ValueError, match="do not fit"):
+        NgramCounts.from_arrays(low[:-1], c, sizes)
+
+
 def test_a_missing_artifact_folder_is_one_clear_error(tmp_path: Path) -> None:
     r = runner.invoke(app, ["route", SHED, "--recognizer", str(tmp_path / "nothing")])
     assert r.exit_code != 0
@@ -109,7 +157,7 @@ def test_the_shipped_model_hash_is_in_decisions_and_version(fused) -> None:  # t
     assert meta["hash"] in r.output
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(st.text(alphabet="村道坑路烧秸秆，", min_size=1, max_size=12), min_size=2, max_size=12),
     st.integers(min_value=1, max_value=30),

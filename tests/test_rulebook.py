@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from listkit import RULES, SEED
@@ -289,7 +290,9 @@ def rulebooks(draw) -> Rulebook:
     return base.model_copy(update={"matters": tuple(matters)})
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rulebooks())
 def test_dump_then_load_gives_the_same_rulebook(tmp_path_factory, rb):
     out = tmp_path_factory.mktemp("rb") / "book"

@@ -14,7 +14,12 @@ The artifact is a folder (bundled: ``dutyroute/data/recognizer/``):
 - ``vocab.json``: the n-grams, in feature order; ``idf.npy`` (float32, one per n-gram);
 - ``coef.npy`` (int8, n-grams × classes) with ``scale.npy`` (float32, per class) — weights are
   stored quantised to 8 bits per class, which changes no decision measured; ``intercept.npy``;
-- ``precedents.jsonl``: the corpus examples (id, matter, text) the nearest precedents come from.
+- ``precedents.jsonl``: the corpus examples the nearest precedents come from (id, matter and the
+  excerpt a Decision shows; the full text is in the bundled ``corpus/``), in example order;
+- ``precedent_features.npy`` (uint16), ``precedent_counts.npy`` (uint8 or uint16) and
+  ``precedent_sizes.npy`` (uint16, examples × blocks): each example's n-gram counts, stored so a
+  process never re-reads the examples to find precedents. An example's features are ascending; the
+  ``sizes[i, b]`` features of block ``b`` are ``b·65536 + features[...]`` (the low 16 bits stored).
 
 Every file is written deterministically (``.npy`` without timestamps, JSON with sorted keys),
 so the same corpus and settings give the same bytes.
@@ -40,6 +45,7 @@ from ..errors import RuleFileError
 from ..model.lists import ListKind
 from ..model.pairing import pair_rows
 from ..text.normalize import segments
+from .precedents import NgramCounts, Pool, Precedent, excerpt
 
 if TYPE_CHECKING:
     from ..model.lists import Rulebook
@@ -48,14 +54,16 @@ __all__ = [
     "ARTIFACT_FILES",
     "FORMAT",
     "OUT_OF_SCOPE",
+    "NgramCounts",
     "Precedent",
     "Recognizer",
     "artifact_hash",
     "bundled_artifact_dir",
+    "excerpt",
     "features",
 ]
 
-FORMAT = 1
+FORMAT = 2
 """Artifact format this dutyroute reads and writes (``format`` in ``meta.json``)."""
 OUT_OF_SCOPE = "OUT_OF_SCOPE"
 """The class of incidents no list covers (``accept: []`` in the corpus)."""
@@ -67,6 +75,9 @@ ARTIFACT_FILES = (
     "scale.npy",
     "intercept.npy",
     "precedents.jsonl",
+    "precedent_features.npy",
+    "precedent_counts.npy",
+    "precedent_sizes.npy",
 )
 """The files of an artifact folder; :func:`artifact_hash` covers all but ``meta.json``'s own hash."""
 MAX_NGRAM = 3
@@ -101,23 +112,6 @@ class _TrainedRow:
     title: str
 
 
-@dataclass(frozen=True, slots=True)
-class Precedent:
-    """A labeled corpus example close to the incident (类案).
-
-    Attributes:
-        id: the example's id in ``corpus/`` (``W03-0112``).
-        excerpt: its first 80 characters (``…`` when cut).
-        matter: the matter it is labeled with (its first accepted route).
-        similarity: cosine similarity of the two texts' TF-IDF vectors, in [0, 1].
-    """
-
-    id: str
-    excerpt: str
-    matter: str
-    similarity: float
-
-
 class Recognizer:
     """A trained recognizer. Immutable once built; thread-safe.
 
@@ -131,8 +125,11 @@ class Recognizer:
         scale, intercept: float32, one per class.
         classes: matter ids and :data:`OUT_OF_SCOPE`, in the weights' column order.
         meta: the artifact's metadata (feature settings, fusion, calibration, hash).
-        examples: the precedents' pool: (id, matter, text) per corpus example.
+        examples: the precedents' pool: (id, matter, text or excerpt) per corpus example.
         path: where it was loaded from, if anywhere.
+        precedent_counts: the examples' n-gram counts (:class:`NgramCounts`, in ``examples``
+            order), as the artifact stores them; None: counted from the examples' texts when first
+            needed (an in-memory recognizer of a training fold).
 
     Raises:
         RuleFileError: the arrays do not fit together.
@@ -149,6 +146,7 @@ class Recognizer:
         meta: dict[str, Any],
         examples: Sequence[tuple[str, str, str]] = (),
         path: Path | None = None,
+        precedent_counts: NgramCounts | None = None,
     ) -> None:
         self.path = path
         self.meta = meta
@@ -176,10 +174,18 @@ class Recognizer:
             )
         self._max_n = int(meta.get("features", {}).get("max_n", MAX_NGRAM))
         self._class_index = {c: i for i, c in enumerate(self.classes)}
-        self._examples: dict[str, list[tuple[str, str]]] = {}
-        for ex_id, matter, text in examples:
-            self._examples.setdefault(matter, []).append((ex_id, text))
-        self._pools: dict[str, _Pool] = {}
+        self._example_texts = tuple(text for _, _, text in examples)
+        self._examples: dict[str, list[tuple[str, str, int]]] = {}
+        for row, (ex_id, matter, text) in enumerate(examples):
+            self._examples.setdefault(matter, []).append((ex_id, text, row))
+        if precedent_counts is not None and len(precedent_counts) != len(self._example_texts):
+            raise RuleFileError(
+                f"recognizer artifact inconsistent: {len(self._example_texts)} precedents but "
+                f"n-gram counts for {len(precedent_counts)}; rebuild it with: dutyroute train",
+                path=path,
+            )
+        self._counts = precedent_counts
+        self._pools: dict[str, Pool] = {}
         self._pool_lock = threading.Lock()
 
     @classmethod
@@ -193,33 +199,50 @@ class Recognizer:
         meta_path = p / "meta.json"
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if meta.get("format") != FORMAT:
+                raise RuleFileError(
+                    f"recognizer format {meta.get('format')!r}; this dutyroute reads format {FORMAT}: "
+                    "rebuild it with: dutyroute train",
+                    path=meta_path,
+                )
             vocab = json.loads((p / "vocab.json").read_text(encoding="utf-8"))
             arrays = [
                 np.load(p / f, allow_pickle=False)
                 for f in ("idf.npy", "coef.npy", "scale.npy", "intercept.npy")
             ]
             examples = [
-                (r["id"], r["matter"], r["text"])
+                (r["id"], r["matter"], r["excerpt"])
                 for r in map(json.loads, (p / "precedents.jsonl").read_text(encoding="utf-8").splitlines())
             ]
+            counts = NgramCounts.from_arrays(
+                *(
+                    np.load(p / f, allow_pickle=False)
+                    for f in ("precedent_features.npy", "precedent_counts.npy", "precedent_sizes.npy")
+                )
+            )
         except FileNotFoundError as exc:
             raise RuleFileError(
                 f"recognizer artifact incomplete: {Path(str(exc.filename)).name} missing; "
                 "rebuild it with: dutyroute train",
                 path=p,
             ) from None
-        except (ValueError, OSError, KeyError) as exc:
+        except (ValueError, OSError, KeyError, TypeError, AttributeError) as exc:
             raise RuleFileError(
                 f"recognizer artifact unreadable: {exc}; rebuild it with: dutyroute train", path=p
             ) from None
-        if meta.get("format") != FORMAT:
-            raise RuleFileError(
-                f"recognizer format {meta.get('format')!r}; this dutyroute reads format {FORMAT}: "
-                "rebuild it with: dutyroute train",
-                path=meta_path,
-            )
         idf, coef, scale, intercept = arrays
-        return cls(vocab, idf, coef, scale, intercept, meta["classes"], meta, examples, path=p)
+        return cls(
+            vocab,
+            idf,
+            coef,
+            scale,
+            intercept,
+            meta["classes"],
+            meta,
+            examples,
+            path=p,
+            precedent_counts=counts,
+        )
 
     def __repr__(self) -> str:
         return f"<dutyroute.Recognizer {len(self.classes)} classes {len(self._vocab)} n-grams {self.hash}>"
@@ -275,10 +298,10 @@ class Recognizer:
         classes = [c for c, _ in keep]
         meta = {**self.meta, "classes": classes, "mapped_to": rulebook_hash}
         examples = [
-            (ex_id, OUT_OF_SCOPE if m == OUT_OF_SCOPE else to_new[m], text)
+            (ex_id, OUT_OF_SCOPE if m == OUT_OF_SCOPE else to_new[m], text, row)
             for m, items in self._examples.items()
             if m == OUT_OF_SCOPE or m in to_new
-            for ex_id, text in items
+            for ex_id, text, row in items
         ]
         copy = Recognizer.__new__(Recognizer)
         copy.__dict__.update(self.__dict__)
@@ -289,8 +312,8 @@ class Recognizer:
         copy._intercept = self._intercept[cols]
         copy._class_index = {c: i for i, c in enumerate(copy.classes)}
         copy._examples = {}
-        for ex_id, matter, text in examples:
-            copy._examples.setdefault(matter, []).append((ex_id, text))
+        for ex_id, matter, text, row in examples:  # rows still index the shared n-gram counts
+            copy._examples.setdefault(matter, []).append((ex_id, text, row))
         copy._pools = {}
         copy._pool_lock = threading.Lock()
         return copy
@@ -302,18 +325,30 @@ class Recognizer:
         Args:
             norm: the normalised text (:func:`dutyroute.text.normalize.normalize`).
         """
+        idx, counts = self.ngram_counts(norm)
+        return idx, self._weights(idx, counts)
+
+    def ngram_counts(self, norm: str) -> tuple[np.ndarray, np.ndarray]:
+        """The text's vocabulary n-grams and how often each occurs: (feature indices ascending,
+        counts), both int64 and 1-D (empty when no vocabulary n-gram occurs)."""
         matches = (
             self._automaton.find_matches_as_indexes(norm.translate(_DIGITS), overlapping=True)
             if self._automaton
             else []
         )
         if not matches:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         found = np.fromiter(map(_FIRST, matches), dtype=np.int64, count=len(matches))
         idx, counts = np.unique(found, return_counts=True)
+        return idx, counts
+
+    def _weights(self, idx: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Sublinear tf × idf, l2-normalised (float32), for one text's n-gram counts."""
+        if idx.size == 0:
+            return np.zeros(0, dtype=np.float32)
         w = (1.0 + np.log(counts.astype(np.float32))) * self.idf[idx]
         norm2 = float(np.sqrt(np.dot(w, w)))
-        return idx, (w / norm2 if norm2 > 0 else w)
+        return w / norm2 if norm2 > 0 else w  # type: ignore[no-any-return]
 
     def decision(self, norm: str, vector: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
         """Linear scores per class (float32, shape ``(len(classes),)``), in ``classes`` order."""
@@ -341,8 +376,9 @@ class Recognizer:
             k: how many (≥ 0).
             vector: the text's :meth:`vector`, when the caller has it already.
 
-        Cost: the first call for a matter vectorises its examples into postings sorted by feature;
-        later calls read only the postings of the text's features.
+        Cost: the first call for a matter weighs its examples' stored n-gram counts into postings
+        sorted by feature (about a millisecond); later calls read only the postings of the text's
+        features.
         """
         if k <= 0 or matter not in self._examples:
             return []
@@ -373,30 +409,30 @@ class Recognizer:
         out = []
         for i in order:
             text = pool.texts[i]
-            excerpt = text if len(text) <= 80 else text[:79] + "…"
-            out.append(Precedent(pool.ids[i], excerpt, matter, round(max(0.0, min(1.0, float(sims[i]))), 4)))
+            out.append(
+                Precedent(pool.ids[i], excerpt(text), matter, round(max(0.0, min(1.0, float(sims[i]))), 4))
+            )
         return out
 
-    def _pool(self, matter: str) -> _Pool:
+    def _pool(self, matter: str) -> Pool:
         pool = self._pools.get(matter)
         if pool is not None:
             return pool
         with self._pool_lock:
             pool = self._pools.get(matter)
             if pool is None:
-                from ..text.normalize import normalize
-
+                counts = self._precedent_counts()
                 ids, texts, data, feats, rows = [], [], [], [], []
-                for n, (ex_id, text) in enumerate(self._examples[matter]):
-                    idx, w = self.vector(normalize(text))
+                for n, (ex_id, text, row) in enumerate(self._examples[matter]):
+                    idx, c = counts[row]
                     ids.append(ex_id)
                     texts.append(text)
-                    data.append(w)
+                    data.append(self._weights(idx, c))
                     feats.append(idx)
                     rows.append(np.full(idx.size, n, dtype=np.int64))
                 f = np.concatenate(feats) if feats else np.zeros(0, dtype=np.int64)
                 order = np.argsort(f, kind="stable")
-                pool = _Pool(
+                pool = Pool(
                     tuple(ids),
                     tuple(texts),
                     (np.concatenate(data) if data else np.zeros(0, dtype=np.float32))[order],
@@ -406,17 +442,15 @@ class Recognizer:
                 self._pools[matter] = pool
             return pool
 
+    def _precedent_counts(self) -> NgramCounts:
+        """The examples' n-gram counts: stored in the artifact, or counted once from their texts."""
+        if self._counts is None:  # under _pool_lock
+            from ..text.normalize import normalize
 
-@dataclass(frozen=True, slots=True)
-class _Pool:
-    """One matter's examples' TF-IDF vectors as postings sorted by feature: ``data[i]`` is the
-    weight of feature ``features[i]`` in example ``examples[i]`` (an inverted index)."""
-
-    ids: tuple[str, ...]
-    texts: tuple[str, ...]
-    data: np.ndarray
-    features: np.ndarray
-    examples: np.ndarray
+            self._counts = NgramCounts.of(
+                [self.ngram_counts(normalize(t)) for t in self._example_texts], len(self._vocab)
+            )
+        return self._counts
 
 
 def artifact_hash(path: str | Path) -> str:

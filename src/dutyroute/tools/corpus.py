@@ -191,9 +191,44 @@ def _shares_run(
 def near_copies_of(
     texts: Sequence[str], measured: Sequence[str], threshold: float = NEAR_MEASURED
 ) -> set[int]:
-    """Indices of ``texts`` whose 4-grams overlap one of ``measured`` by ``threshold`` (Jaccard) or more."""
-    found = near_duplicates([*measured, *texts], threshold=threshold)
-    return {nd.later - len(measured) for nd in found if nd.earlier < len(measured) <= nd.later}
+    """Indices of ``texts`` whose 4-grams overlap one of ``measured`` by ``threshold`` (Jaccard) or more.
+
+    Only ``measured`` is indexed (by its 8-character spans, as :func:`near_duplicates` does); each
+    text is compared with the measured texts it shares most spans with, never with other texts, so
+    time is linear in the total length and a text's near copies among ``texts`` cannot hide a near
+    copy of a measured one.
+    """
+    keys = [squash(m) for m in measured]
+    index: dict[str, list[int]] = {}
+    for j, k in enumerate(keys):
+        for s in _grams(k, _SPAN):
+            posting = index.setdefault(s, [])
+            if len(posting) < _POSTINGS:
+                posting.append(j)
+    measured_grams: dict[int, set[str]] = {}
+    found: set[int] = set()
+    for i, t in enumerate(texts):
+        k = squash(t)
+        spans = _grams(k, _SPAN)
+        votes: Counter[int] = Counter()
+        for s in spans:
+            hits = index.get(s)
+            if hits:
+                votes.update(hits)
+        if not votes:
+            continue
+        gi = _grams(k, _GRAM)
+        for j, shared in votes.most_common(10):
+            if shared < 0.3 * len(spans):
+                break
+            gj = measured_grams.get(j)
+            if gj is None:
+                gj = measured_grams[j] = _grams(keys[j], _GRAM)
+            union = len(gi | gj)
+            if (len(gi & gj) / union if union else 1.0) >= threshold:
+                found.add(i)
+                break
+    return found
 
 
 def acting_sets(rulebook: Rulebook) -> dict[str, list[frozenset[str]]]:

@@ -36,8 +36,10 @@ from ..routing.recognizer import (
     FORMAT,
     MAX_NGRAM,
     OUT_OF_SCOPE,
+    NgramCounts,
     Recognizer,
     artifact_hash,
+    excerpt,
     features,
 )
 from ..text.normalize import normalize
@@ -273,15 +275,24 @@ def write_artifact(
     np.save(out / "idf.npy", fitted.idf.astype(np.float32), allow_pickle=False)
     np.save(out / "intercept.npy", fitted.intercept.astype(np.float32), allow_pickle=False)
     (out / "vocab.json").write_text(json.dumps(fitted.vocab, ensure_ascii=False), encoding="utf-8")
+    pool = precedent_pool(cases)
     lines = [
         json.dumps(
-            {"id": c.id, "matter": label_of(c), "text": c.text, "norm": normalize(c.text)},
+            {"id": c.id, "matter": label_of(c), "excerpt": excerpt(c.text)},
             ensure_ascii=False,
             sort_keys=True,
         )
-        for c in precedent_pool(cases)
+        for c in pool
     ]
     (out / "precedents.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    counter = recognizer_from(fitted, {})
+    counts = NgramCounts.of([counter.ngram_counts(normalize(c.text)) for c in pool], len(fitted.vocab))
+    for name, array in zip(
+        ("precedent_features.npy", "precedent_counts.npy", "precedent_sizes.npy"),
+        counts.to_arrays(),
+        strict=True,
+    ):
+        np.save(out / name, array, allow_pickle=False)
     meta: dict[str, Any] = {
         "format": FORMAT,
         "classes": fitted.classes,

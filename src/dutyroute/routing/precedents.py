@@ -1,0 +1,135 @@
+"""Precedents (类案): the corpus examples a decision shows, and how the artifact stores them.
+
+:class:`NgramCounts` holds every precedent's n-gram counts compactly (the artifact's
+``precedent_*.npy``), so a process finds precedents without re-reading the examples; the
+recognizer (:mod:`dutyroute.routing.recognizer`) weighs them into one :class:`Pool` per matter,
+an inverted index by feature, on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["EXCERPT", "NgramCounts", "Pool", "Precedent", "excerpt"]
+
+EXCERPT = 80
+"""Characters of a precedent a Decision shows (and the artifact stores)."""
+
+
+def excerpt(text: str) -> str:
+    """The first :data:`EXCERPT` characters of a text, ``…`` ending it when cut (idempotent)."""
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class Precedent:
+    """A labeled corpus example close to the incident (类案).
+
+    Attributes:
+        id: the example's id in ``corpus/`` (``W03-0112``).
+        excerpt: its first 80 characters (``…`` when cut).
+        matter: the matter it is labeled with (its first accepted route).
+        similarity: cosine similarity of the two texts' TF-IDF vectors, in [0, 1].
+    """
+
+    id: str
+    excerpt: str
+    matter: str
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class NgramCounts:
+    """Many texts' n-gram counts, stored compactly as the artifact holds them: text ``i`` has
+    ``sizes[i].sum()`` features, ascending, the first ``sizes[i, 0]`` in block 0 (feature
+    ``low``), the next ``sizes[i, 1]`` in block 1 (feature ``65536 + low``) and so on, each
+    occurring ``counts[...]`` times. ``counts_of(i)`` gives them back as int64 arrays.
+
+    Attributes:
+        low: uint16, 1-D, each feature's index modulo 65,536, texts concatenated.
+        counts: uint8 or uint16, 1-D, the same length.
+        sizes: uint16, (texts × blocks).
+        offsets: int64, 1-D, one more than the texts: where each text's entries start.
+    """
+
+    low: np.ndarray
+    counts: np.ndarray
+    sizes: np.ndarray
+    offsets: np.ndarray
+
+    BLOCK = 1 << 16
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Text ``i``'s (feature indices ascending, counts), both int64."""
+        lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
+        features = self.low[lo:hi].astype(np.int64)
+        block_sizes = self.sizes[i]
+        if block_sizes.size > 1:
+            features += np.repeat(np.arange(block_sizes.size, dtype=np.int64) * self.BLOCK, block_sizes)
+        return features, self.counts[lo:hi].astype(np.int64)
+
+    @classmethod
+    def of(cls, per_text: Sequence[tuple[np.ndarray, np.ndarray]], n_features: int) -> NgramCounts:
+        """From (feature indices ascending, counts) per text (:meth:`Recognizer.ngram_counts`) over a
+        vocabulary of ``n_features``.
+
+        Raises:
+            ValueError: a text has more than 65,535 features in one block, or a count above 65,535.
+        """
+        blocks = max(1, -(-n_features // cls.BLOCK))
+        sizes = np.zeros((len(per_text), blocks), dtype=np.int64)
+        for i, (idx, _) in enumerate(per_text):
+            if idx.size:
+                sizes[i] = np.bincount(idx // cls.BLOCK, minlength=blocks)[:blocks]
+        if sizes.size and sizes.max() > np.iinfo(np.uint16).max:
+            raise ValueError("a text has more than 65,535 n-grams in one block")
+        empty = np.zeros(0, dtype=np.int64)
+        features = np.concatenate([idx for idx, _ in per_text]).astype(np.int64) if per_text else empty
+        counts = np.concatenate([c for _, c in per_text]).astype(np.int64) if per_text else empty
+        if counts.size and counts.max() > np.iinfo(np.uint16).max:
+            raise ValueError("an n-gram occurs more than 65,535 times in one text")
+        dtype = np.uint8 if not counts.size or counts.max() <= np.iinfo(np.uint8).max else np.uint16
+        return cls.from_arrays(
+            (features % cls.BLOCK).astype(np.uint16), counts.astype(dtype), sizes.astype(np.uint16)
+        )
+
+    def to_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The three stored arrays: ``precedent_features.npy``, ``…counts.npy``, ``…sizes.npy``."""
+        return self.low, self.counts, self.sizes
+
+    @classmethod
+    def from_arrays(cls, low: np.ndarray, counts: np.ndarray, sizes: np.ndarray) -> NgramCounts:
+        """The inverse of :meth:`to_arrays` (the arrays are kept, not copied).
+
+        Raises:
+            ValueError: the arrays do not fit together.
+        """
+        if (
+            sizes.ndim != 2
+            or low.ndim != 1
+            or low.shape != counts.shape
+            or int(sizes.sum(dtype=np.int64)) != low.size
+        ):
+            raise ValueError(
+                f"precedent arrays do not fit: sizes {sizes.shape}, {low.size} features, {counts.size} counts"
+            )
+        offsets = np.concatenate([[0], np.cumsum(sizes.sum(axis=1, dtype=np.int64))]).astype(np.int64)
+        return cls(low, counts, sizes, offsets)
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """One matter's examples' TF-IDF vectors as postings sorted by feature: ``data[i]`` is the
+    weight of feature ``features[i]`` in example ``examples[i]`` (an inverted index)."""
+
+    ids: tuple[str, ...]
+    texts: tuple[str, ...]
+    data: np.ndarray
+    features: np.ndarray
+    examples: np.ndarray

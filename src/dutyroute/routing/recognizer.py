@@ -210,10 +210,9 @@ class Recognizer:
                 np.load(p / f, allow_pickle=False)
                 for f in ("idf.npy", "coef.npy", "scale.npy", "intercept.npy")
             ]
-            examples = [
-                (r["id"], r["matter"], r["excerpt"])
-                for r in map(json.loads, (p / "precedents.jsonl").read_text(encoding="utf-8").splitlines())
-            ]
+            # one JSON document of all the lines: one parse in C instead of one call per line
+            lines = (p / "precedents.jsonl").read_text(encoding="utf-8").splitlines()
+            examples = [(r["id"], r["matter"], r["excerpt"]) for r in json.loads(f"[{','.join(lines)}]")]
             counts = NgramCounts.from_arrays(
                 *(
                     np.load(p / f, allow_pickle=False)

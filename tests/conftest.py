@@ -47,3 +47,27 @@ def fused():  # type: ignore[no-untyped-def]
     from dutyroute.routing.router import Router
 
     return Router.default()
+
+
+# The few tests that take seconds (a Spark session, a child process routing every probe, the whole
+# corpus linted or checked for copies) start first, so the xdist workers finish together instead
+# of one worker starting a long test when the other has nothing left.
+_LONG_FIRST = (
+    "test_spark.py",
+    "test_determinism.py",
+    "test_corpus.py::test_the_bundled_corpus_lints_without_errors",
+    "test_no_dev_copies.py",
+    "test_cli_route.py::test_batch_workers_write_the_same_bytes_in_input_order",
+    "test_service.py::test_a_real_uvicorn_process_serves_and_stops_gracefully",
+    "test_examples.py",
+    "test_route_probes.py",
+    "test_graph_properties.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        where = item.nodeid.split("/")[-1]
+        return next((i for i, p in enumerate(_LONG_FIRST) if where.startswith(p)), len(_LONG_FIRST))
+
+    items.sort(key=rank)  # stable: the order within each rank is kept

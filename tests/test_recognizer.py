@@ -177,3 +177,22 @@ def test_the_vocabulary_cut_breaks_ties_by_the_feature_not_by_the_sort(
     counts = collections.Counter(g for t in texts for g in features(t, s.max_n))
     expected = sorted(counts, key=lambda g: (-counts[g], g))[:limit]
     assert vocab == sorted(expected)
+
+
+def test_an_acting_body_picked_among_several_departments_is_a_confidence_feature(router) -> None:  # type: ignore[no-untyped-def]
+    """The confidence model knows when the acting department was picked among several by their
+    clauses or as the lead (the route can then be wrong in its department while right in its
+    matter), and not when the list, a rule or a fact gave it."""
+    from dutyroute.routing.acting import BY_CLAUSES, BY_LEAD, chosen_among_several
+    from dutyroute.routing.fusion import CALIBRATION_FEATURES
+    from dutyroute.tools.crossval import _cal_inputs
+
+    assert chosen_among_several(BY_CLAUSES) and chosen_among_several(BY_LEAD)
+    assert not any(map(chosen_among_several, ("rule", "basic list: the township acts", "joint receivers")))
+    where = CALIBRATION_FEATURES.index("acting_open")
+    picked = router.route("移民搬迁的安置房漏水了")  # C59: 发改, 住建 and 自然资源 each have clauses
+    given = router.route("村西头有人在自家地里烧麦秸")  # B96: the basic list names the township
+    assert picked.trace.note.removeprefix("acting: ") in (BY_CLAUSES, BY_LEAD)
+    view = router.engine_view("移民搬迁的安置房漏水了")[0]
+    assert _cal_inputs(picked, view)[where] == 1.0
+    assert _cal_inputs(given, router.engine_view("村西头有人在自家地里烧麦秸")[0])[where] == 0.0

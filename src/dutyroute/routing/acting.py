@@ -19,12 +19,32 @@ from ..model.rules import Target
 from .retrieve import MatterIndex
 from .state import RouteState
 
-__all__ = ["DEPARTMENT_LEAD", "DEPARTMENT_MARGIN", "ActingSelector"]
+__all__ = [
+    "BY_CLAUSES",
+    "BY_LEAD",
+    "DEPARTMENT_LEAD",
+    "DEPARTMENT_MARGIN",
+    "ActingSelector",
+    "chosen_among_several",
+]
 
 DEPARTMENT_MARGIN = 1.25
 """A non-lead department acts when its own clauses (words the matter's departments share left out)
 score more than DEPARTMENT_MARGIN times the lead's plus DEPARTMENT_LEAD; otherwise the lead acts."""
 DEPARTMENT_LEAD = 2.0
+
+BY_CLAUSES = "department whose clauses match best"
+"""How the acting body was chosen (the trace note's ``acting: …``) when one of several departments'
+clauses fit the text clearly best."""
+BY_LEAD = "lead (first listed) department"
+"""… when the matter lists several departments and none fit clearly better than the lead."""
+
+
+def chosen_among_several(how: str) -> bool:
+    """True when the acting body was picked among several departments by the clauses or as the
+    lead (:data:`BY_CLAUSES`, :data:`BY_LEAD`) — not given by the list, a rule or a fact. Such a
+    route is less sure than its matter: the confidence model weighs it (``acting_open``)."""
+    return how in (BY_CLAUSES, BY_LEAD)
 
 
 class ActingSelector:
@@ -59,8 +79,8 @@ class ActingSelector:
         gscores = [max(scored.get(b.body, 0.0) for b in opt.blocks) for opt in options]
         best = max(range(len(options)), key=lambda i: (gscores[i], -i))
         if best != 0 and gscores[best] > DEPARTMENT_MARGIN * gscores[0] + DEPARTMENT_LEAD:
-            return options[best].bodies, "department whose clauses match best"
-        return options[0].bodies, "lead (first listed) department"
+            return options[best].bodies, BY_CLAUSES
+        return options[0].bodies, BY_LEAD
 
     def for_target(self, t: Target, w: RouteState) -> tuple[str, ...]:
         """The acting bodies of a contrast or rule target: fixed by it, or chosen by clauses."""

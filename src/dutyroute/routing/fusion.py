@@ -59,7 +59,16 @@ FEATURES = (
     "concept",  # a lexicon concept credited this matter
     "rule_prefer",  # a routing rule that fired prefers this matter (rules/routing.yaml)
 )
-CALIBRATION_FEATURES = ("p_top", "margin", "agree", "oos", "asked", "p_top_x_agree")
+CALIBRATION_FEATURES = (
+    "p_top",
+    "margin",
+    "agree",
+    "oos",
+    "asked",
+    "p_top_x_agree",
+    "acting_open",
+    "p_top_x_open",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +128,30 @@ def candidate_features(
     return out
 
 
-def calibration_features(p_top: float, p_second: float, agree: bool, oos: bool, asked: bool) -> list[float]:
-    """The :data:`CALIBRATION_FEATURES` of one decision."""
-    return [p_top, p_top - p_second, float(agree), float(oos), float(asked), p_top * float(agree)]
+def calibration_features(
+    p_top: float, p_second: float, agree: bool, oos: bool, asked: bool, acting_open: bool = False
+) -> list[float]:
+    """The :data:`CALIBRATION_FEATURES` of one decision.
+
+    Args:
+        p_top, p_second: the fused probabilities of the chosen and the next candidate, in [0, 1].
+        agree: the chosen matter is the rule engine's own first candidate.
+        oos, asked: the decision is out of scope / asks a question.
+        acting_open: the acting body was picked among several departments of the matter by their
+            clauses or as the lead (:func:`dutyroute.routing.acting.chosen_among_several`): the
+            route can be wrong in its department while right in its matter.
+    """
+    op = float(acting_open)
+    return [
+        p_top,
+        p_top - p_second,
+        float(agree),
+        float(oos),
+        float(asked),
+        p_top * float(agree),
+        op,
+        p_top * op,
+    ]
 
 
 @dataclass(frozen=True)
@@ -179,8 +209,10 @@ class Fusion:
         out.sort(key=lambda t: (-t[1], t[0] != OUT_OF_SCOPE, t[0]))
         return out
 
-    def confidence(self, p_top: float, p_second: float, agree: bool, oos: bool, asked: bool) -> float:
-        """The probability that the decision is right, in [0, 1]."""
-        feats = calibration_features(p_top, p_second, agree, oos, asked)
+    def confidence(
+        self, p_top: float, p_second: float, agree: bool, oos: bool, asked: bool, acting_open: bool = False
+    ) -> float:
+        """The probability that the decision is right, in [0, 1] (arguments: :func:`calibration_features`)."""
+        feats = calibration_features(p_top, p_second, agree, oos, asked, acting_open)
         z = self.cal_bias + math.fsum(w * x for w, x in zip(self.cal_weights, feats, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))

@@ -26,6 +26,7 @@ import numpy as np
 from ..model.decision import Decision
 from ..model.lists import Rulebook
 from ..model.rules import RuleSet
+from ..routing.acting import chosen_among_several
 from ..routing.fusion import (
     CALIBRATION_FEATURES,
     FEATURES,
@@ -150,8 +151,18 @@ def _cal_inputs(d: Decision, engine: EngineView) -> list[float]:
     p_top = model.get(chosen or "", max(model.values(), default=1.0))
     p_second = max((p for m, p in model.items() if m != chosen), default=0.0)
     engine_top = engine.cands[0][0] if engine.cands and not engine.unmatched else OUT_OF_SCOPE
+    acting_open = d.status == "routed" and any(
+        chosen_among_several(part.strip()[len("acting: ") :])
+        for part in d.trace.note.split(";")
+        if part.strip().startswith("acting: ")
+    )
     return calibration_features(
-        p_top, p_second, chosen == engine_top, d.status == "unmatched", d.status == "needs_clarification"
+        p_top,
+        p_second,
+        chosen == engine_top,
+        d.status == "unmatched",
+        d.status == "needs_clarification",
+        acting_open,
     )
 
 

@@ -193,6 +193,13 @@ def test_an_acting_body_picked_among_several_departments_is_a_confidence_feature
     picked = router.route("移民搬迁的安置房漏水了")  # C59: 发改, 住建 and 自然资源 each have clauses
     given = router.route("村西头有人在自家地里烧麦秸")  # B96: the basic list names the township
     assert picked.trace.note.removeprefix("acting: ") in (BY_CLAUSES, BY_LEAD)
+    for text, d in (("移民搬迁的安置房漏水了", picked), ("村西头有人在自家地里烧麦秸", given)):
+        norm = router._checked(text)
+        w = router._analyse(norm, router._evidence.prepare(norm), {}, ())[0]
+        _, matter = router.graph.matter(d.matter)
+        assert router._acting.picks_among_several(matter, w) == chosen_among_several(
+            d.trace.note.removeprefix("acting: ")
+        )
     view = router.engine_view("移民搬迁的安置房漏水了")[0]
     assert _cal_inputs(picked, view)[where] == 1.0
     assert _cal_inputs(given, router.engine_view("村西头有人在自家地里烧麦秸")[0])[where] == 0.0

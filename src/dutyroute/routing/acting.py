@@ -82,6 +82,16 @@ class ActingSelector:
             return options[best].bodies, BY_CLAUSES
         return options[0].bodies, BY_LEAD
 
+    def picks_among_several(self, m: Matter, w: RouteState) -> bool:
+        """Whether :meth:`select` picks matter ``m``'s acting body among several departments (by
+        their clauses or as the lead: :func:`chosen_among_several` of its answer), without scoring
+        the clauses: the list offers several options and no rule fixed the acting body."""
+        return (
+            m.list is not ListKind.basic
+            and not w.acting.get(m.id)
+            and len(self.graph.acting_options(m.id)) > 1
+        )
+
     def for_target(self, t: Target, w: RouteState) -> tuple[str, ...]:
         """The acting bodies of a contrast or rule target: fixed by it, or chosen by clauses."""
         if t.acting:

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EXCERPT", "NgramCounts", "Pool", "Precedent", "excerpt"]
+__all__ = ["EXCERPT", "PRECEDENT_FILES", "NgramCounts", "Pool", "Precedent", "excerpt"]
+
+PRECEDENT_FILES = ("precedent_features.npy", "precedent_counts.npy", "precedent_sizes.npy")
+"""The artifact's files of :meth:`NgramCounts.to_arrays`, in that order."""
 
 EXCERPT = 80
 """Characters of a precedent a Decision shows (and the artifact stores)."""

@@ -45,7 +45,7 @@ from ..errors import RuleFileError
 from ..model.lists import ListKind
 from ..model.pairing import pair_rows
 from ..text.normalize import segments
-from .precedents import NgramCounts, Pool, Precedent, excerpt
+from .precedents import PRECEDENT_FILES, NgramCounts, Pool, Precedent, excerpt
 
 if TYPE_CHECKING:
     from ..model.lists import Rulebook
@@ -75,9 +75,7 @@ ARTIFACT_FILES = (
     "scale.npy",
     "intercept.npy",
     "precedents.jsonl",
-    "precedent_features.npy",
-    "precedent_counts.npy",
-    "precedent_sizes.npy",
+    *PRECEDENT_FILES,
 )
 """The files of an artifact folder; :func:`artifact_hash` covers all but ``meta.json``'s own hash."""
 MAX_NGRAM = 3
@@ -213,12 +211,7 @@ class Recognizer:
             # one JSON document of all the lines: one parse in C instead of one call per line
             lines = (p / "precedents.jsonl").read_text(encoding="utf-8").splitlines()
             examples = [(r["id"], r["matter"], r["excerpt"]) for r in json.loads(f"[{','.join(lines)}]")]
-            counts = NgramCounts.from_arrays(
-                *(
-                    np.load(p / f, allow_pickle=False)
-                    for f in ("precedent_features.npy", "precedent_counts.npy", "precedent_sizes.npy")
-                )
-            )
+            counts = NgramCounts.from_arrays(*(np.load(p / f, allow_pickle=False) for f in PRECEDENT_FILES))
         except FileNotFoundError as exc:
             raise RuleFileError(
                 f"recognizer artifact incomplete: {Path(str(exc.filename)).name} missing; "

@@ -43,7 +43,7 @@ from ..store.rules_check import check_rules
 from ..text.normalize import normalize
 from ..text.phrases import split_phrase
 from ..text.pinyin import PinyinRepair
-from .acting import ActingSelector, chosen_among_several
+from .acting import ActingSelector
 from .contrasts import CLARIFY_RATIO, ContrastApplier
 from .decide import DecisionBuilder
 from .evidence import EvidenceReader
@@ -521,9 +521,7 @@ class Router:
         work.cands = cands
         question = self._contrasts.apply(work, evidence, lookahead=FACT_LOOKAHEAD)
         top_id = work.cands[0].matter.id
-        acting_open = question is None and chosen_among_several(
-            self._acting.select(work.cands[0].matter, work)[1]
-        )
+        acting_open = question is None and self._acting.picks_among_several(work.cands[0].matter, work)
         conf = self._fusion.confidence(
             p_top, p_second, top_id == engine_top, False, question is not None, acting_open
         )

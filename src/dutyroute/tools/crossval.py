@@ -151,11 +151,8 @@ def _cal_inputs(d: Decision, engine: EngineView) -> list[float]:
     p_top = model.get(chosen or "", max(model.values(), default=1.0))
     p_second = max((p for m, p in model.items() if m != chosen), default=0.0)
     engine_top = engine.cands[0][0] if engine.cands and not engine.unmatched else OUT_OF_SCOPE
-    acting_open = d.status == "routed" and any(
-        chosen_among_several(part.strip()[len("acting: ") :])
-        for part in d.trace.note.split(";")
-        if part.strip().startswith("acting: ")
-    )
+    # a routed decision's trace note is "acting: <how the acting body was chosen>"
+    acting_open = d.status == "routed" and chosen_among_several(d.trace.note.removeprefix("acting: "))
     return calibration_features(
         p_top,
         p_second,

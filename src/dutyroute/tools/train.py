@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ExtraMissingError, InputError
+from ..routing.precedents import PRECEDENT_FILES
 from ..routing.recognizer import (
     ARTIFACT_FILES,
     FORMAT,
@@ -288,7 +289,7 @@ def write_artifact(
     counter = recognizer_from(fitted, {})
     counts = NgramCounts.of([counter.ngram_counts(normalize(c.text)) for c in pool], len(fitted.vocab))
     for name, array in zip(
-        ("precedent_features.npy", "precedent_counts.npy", "precedent_sizes.npy"),
+        PRECEDENT_FILES,
         counts.to_arrays(),
         strict=True,
     ):

@@ -50,7 +50,8 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -159,6 +160,12 @@ class _Memo:
         return out
 
 
+SHARED_INDEXES = 8
+"""Indexes :meth:`MatterIndex.shared` keeps (least recently used dropped first)."""
+_shared: OrderedDict[tuple[object, ...], MatterIndex] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
 class MatterIndex:
     """BM25 and concept index over one rulebook's matters. Immutable once built; safe to share.
 
@@ -179,6 +186,27 @@ class MatterIndex:
         self._clause_index(body_docs)
         self._concepts(concepts)
         del self._memo  # build-time only
+
+    @classmethod
+    def shared(cls, rulebook: Rulebook, concepts: dict[str, tuple[float, tuple[str, ...]]]) -> MatterIndex:
+        """The index of these matters and concepts, built once per process and then shared.
+
+        Keyed by content (the rulebook's :attr:`~dutyroute.model.lists.Rulebook.hash` and the
+        concepts), so routers over equal rulebooks and lexicons share one index; the last
+        :data:`SHARED_INDEXES` are kept.
+        """
+        key = (rulebook.hash, tuple(sorted(concepts.items())))
+        with _shared_lock:
+            index = _shared.get(key)
+            if index is not None:
+                _shared.move_to_end(key)
+                return index
+        index = cls(rulebook, concepts)
+        with _shared_lock:
+            _shared[key] = index
+            while len(_shared) > SHARED_INDEXES:
+                _shared.popitem(last=False)
+        return index
 
     def _documents(self) -> tuple[list[list[str]], list[list[str]]]:
         """Each matter's blocks and clauses, and its title and body documents (bigrams) for BM25."""

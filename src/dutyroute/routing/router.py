@@ -135,7 +135,7 @@ class Router:
         else:
             check_rules(rules, rulebook)
         self.graph = ResponsibilityGraph(rulebook)
-        self._index = MatterIndex(rulebook, {e.id: (e.weight, e.means) for e in rules.lexicon})
+        self._index = MatterIndex.shared(rulebook, {e.id: (e.weight, e.means) for e in rules.lexicon})
         if self._index.unknown_terms:
             self.warnings += tuple(
                 f"lexicon entry {e!r}: term {t!r} occurs in no matter of this rulebook"

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from ..errors import RuleFileError
 from ..model.bodies import BodyRegistry
 from ..model.lists import Body
+from .memo import memoized
 from .resources import rules_dir
 from .yamlio import plain_validation_message, read_yaml, where, yaml_line
 
@@ -86,6 +87,7 @@ def _bundled_bodies() -> BodyRegistry:
     return _load_bodies(rules_dir() / "bodies.yaml")
 
 
+@memoized
 def _load_bodies(path: Path) -> BodyRegistry:
     data, text = read_yaml(path)
     lines = _body_lines(text)

@@ -36,6 +36,7 @@ from ..model.bodies import BodyRegistry
 from ..model.lists import Body, DutyBlock, Jurisdiction, ListKind, Matter, Rulebook
 from .bodies import load_bodies
 from .layout import FORMAT_VERSION, LIST_FILES, META_FILE, VERSIONS_DIR, pick_rulebook
+from .memo import memoized
 from .resources import rules_dir
 from .roles import ROLES_FILE, load_roles
 from .yamlio import _JSON_TYPE, _loc_keys, plain_validation_message, read_yaml, where, yaml_line
@@ -267,6 +268,7 @@ def _bundled_rulebook() -> Rulebook:
     return _load(_resolve_rulebook_dir(None))
 
 
+@memoized
 def _load(directory: Path) -> Rulebook:
     from pydantic import ValidationError
 

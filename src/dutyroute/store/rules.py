@@ -43,6 +43,7 @@ from ..model.rules import (
     Target,
 )
 from ..text.phrases import split_phrase
+from .memo import memoized
 from .resources import rules_dir
 from .yamlio import read_yaml, yaml_line
 
@@ -61,7 +62,11 @@ def load_rules(directory: str | Path | None = None) -> RuleSet:
     Raises:
         RuleFileError: a file is missing, not valid YAML, or an entry is malformed (file:line).
     """
-    d = Path(directory) if directory is not None else rules_dir()
+    return _load_rules(Path(directory) if directory is not None else rules_dir())
+
+
+@memoized
+def _load_rules(d: Path) -> RuleSet:
     lex_path, facts_path, routing_path = d / "lexicon.yaml", d / "facts.yaml", d / "routing.yaml"
     lexicon, framing, asks, outside, typos, background, setting = _load_lexicon(lex_path)
     facts = _load_facts(facts_path)

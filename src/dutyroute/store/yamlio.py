@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from ..errors import RuleFileError
+from .memo import note_read
 
 __all__ = ["plain_validation_message", "read_yaml", "where", "yaml_line"]
 
@@ -85,6 +86,7 @@ def read_yaml(path: str | Path) -> tuple[Any, str]:
                 path=path,
             )
         data = path.read_bytes()
+        note_read(path, data)
     except FileNotFoundError:
         raise RuleFileError("file not found", path=path) from None
     except OSError as exc:

@@ -103,6 +103,7 @@ def _load_rules(d: Path) -> RuleSet:
     )
 
 
+@memoized  # one file: an edit to another rule file reuses this one's load
 def _load_scope(path: Path) -> tuple[Screen, ...]:
     items, path, _ = _read(path, "screens")
     out: list[Screen] = []
@@ -280,6 +281,7 @@ def _check_keys(
         )
 
 
+@memoized  # one file: an edit to another rule file reuses this one's load
 def _load_lexicon(
     path: Path,
 ) -> tuple[
@@ -349,6 +351,7 @@ def _load_lexicon(
     return tuple(out), framing, asks, outside, typos, background, setting
 
 
+@memoized  # one file: an edit to another rule file reuses this one's load
 def _load_facts(path: Path) -> tuple[FactSpec, ...]:
     items, path, _ = _read(path, "facts")
     out: list[FactSpec] = []
@@ -472,6 +475,7 @@ def _targets(raw: Any, path: Path, keys: tuple[Any, ...], what: str) -> tuple[Ta
     return tuple(out)
 
 
+@memoized  # one file: an edit to another rule file reuses this one's load
 def _load_routing(path: Path) -> tuple[tuple[Contrast, ...], tuple[Rule, ...], str]:
     data, _ = read_yaml(path)
     if not isinstance(data, Mapping):

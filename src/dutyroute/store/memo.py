@@ -14,6 +14,7 @@ A hit costs reading and hashing the files again (~3 ms for the bundled rules), n
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -71,14 +72,17 @@ def memoized(fn: Callable[[Path], T]) -> Callable[[Path], T]:
     """Wrap a loader of one path so repeated loads of unchanged files share the first result.
 
     The loader's value must be immutable (rulebooks, rule sets and body registries are). The key is
-    the resolved path; the entry is checked against the bytes of every file the load read.
+    the path as given (with the working directory when it is relative: values keep the paths they
+    were loaded with, for messages); the entry is checked against the bytes of every file the load
+    read.
     """
-    entries: OrderedDict[Path, _Entry] = OrderedDict()
+    entries: OrderedDict[tuple[str, str], _Entry] = OrderedDict()
     lock = threading.Lock()
 
     @wraps(fn)
     def load(path: Path) -> T:
-        key = Path(path).resolve()
+        given = Path(path)
+        key = (os.fspath(given), "" if given.is_absolute() else os.getcwd())
         with lock:
             entry = entries.get(key)
         if entry is not None and entry.still_valid():

@@ -8,7 +8,7 @@ call read through :func:`dutyroute.store.yamlio.read_yaml` still has the same by
 those files sit in still list the same names (a ``roles.yaml`` or ``scope.yaml`` added or removed
 changes the result, so it is a miss). Nothing is cached on disk; a loader that raises caches nothing.
 
-A hit costs reading and hashing the files again (~3 ms for the bundled rules), not parsing them.
+A hit costs reading and hashing the files again (~2 ms for the bundled rules), not parsing them.
 """
 
 from __future__ import annotations

@@ -160,3 +160,30 @@ def test_sharing_spans_finds_exactly_the_texts_a_brute_force_search_finds(
 def test_sharing_spans_refuses_a_span_below_two() -> None:
     with pytest.raises(ValueError, match="span=1"):
         sharing_spans(["村民"], ["村民"], 1)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    text=st.text(
+        alphabet="村民反映砖厂烧垃圾河道大坑低保补贴工资拖欠噪音油烟道路塌陷养殖场", min_size=30, max_size=600
+    ),
+    edits=st.lists(st.tuples(st.integers(min_value=0), st.sampled_from("的了是我你他在有")), max_size=15),
+    others=st.lists(st.text(alphabet="村民反映砖厂", max_size=60), max_size=5),
+)
+def test_near_duplicates_finds_a_lightly_edited_copy_among_other_texts(
+    text: str, edits: list[tuple[int, str]], others: list[str]
+) -> None:
+    """A copy with one character in forty replaced is found, whatever else the corpus holds: the
+    span sketch is content-defined, so both texts keep the same spans of what they share."""
+    chars = list(text)
+    for pos, ch in edits[: max(1, len(chars) // 40)]:
+        chars[pos % len(chars)] = ch
+    copy = "".join(chars)
+    texts = [text, *others, copy]
+    found = {d.later: d for d in near_duplicates(texts)}
+    a, b = set(), set()
+    for t, g in ((text, a), (copy, b)):
+        g.update(t[i : i + 4] for i in range(max(1, len(t) - 3)))
+    if len(a & b) / len(a | b) >= 0.85:
+        assert len(texts) - 1 in found
+    assert all(d.similarity >= 0.8 for d in found.values())

@@ -17,8 +17,9 @@ A corpus file is JSONL in the cases format (``docs/formats.md``) plus ``source``
 - ``near-duplicate`` (warning): a text whose character 4-grams overlap an earlier text's by at
   least :data:`NEAR_DUPLICATE` (Jaccard), naming it and the similarity.
 
-Near-duplicates are found in linear time: candidates share a rare 8-character span (an inverted
-index keeps at most :data:`_POSTINGS` texts per span), and only candidates are compared.
+Near-duplicates are found in linear time: candidates share most of a text's sketch of 8-character
+spans (an inverted index keeps at most :data:`_POSTINGS` texts per span), and only candidates are
+compared.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from ..errors import CaseFormatError
 from ..model.duties import acting_options
@@ -86,6 +90,10 @@ def near_duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> 
     Returns:
         One :class:`NearDuplicate` per later text at or above ``threshold`` (exact duplicates
         included), in input order. Time is linear in the total length for a fixed posting cap.
+
+    Candidates are the earlier texts sharing most of a text's sketch (:func:`_span_sketches`: a
+    content-defined quarter of its 8-character spans, its smallest few, or all of a short text's);
+    each candidate's 4-gram Jaccard is then computed exactly, so a pair reported is a near copy.
     """
     keys = [squash(t) for t in texts]
     grams: dict[int, set[str]] = {}  # 4-gram sets, made only for texts that meet a candidate
@@ -96,15 +104,17 @@ def near_duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> 
             g = grams[i] = _grams(keys[i], _GRAM)
         return g
 
-    index: dict[str, list[int]] = {}
+    index: dict[int, list[int]] = {}  # span hash → the first texts holding it
+    whole: dict[str, list[int]] = {}  # a text shorter than a span → the texts equal to it
     out: list[NearDuplicate] = []
-    for i, k in enumerate(keys):
-        spans = _grams(k, _SPAN)
+    for i, sketch in enumerate(_span_sketches(keys)):
         votes: Counter[int] = Counter()
+        spans: Sequence[object] = sketch if sketch is not None else (keys[i],)
+        postings: dict[Any, list[int]] = index if sketch is not None else whole
         for s in spans:
-            posting = index.get(s)
+            posting = postings.get(s)
             if posting is None:
-                index[s] = [i]
+                postings[s] = [i]
                 continue
             votes.update(posting)
             if len(posting) < _POSTINGS:
@@ -120,6 +130,44 @@ def near_duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> 
                 best = NearDuplicate(i, j, round(sim, 3))
         if best is not None:
             out.append(best)
+    return out
+
+
+_SAMPLE = 4
+"""A text's sketch keeps the spans whose hash is 0 modulo this (a content-defined share: two texts
+keep the same spans of what they share)…"""
+_BOTTOM = 4
+"""…and its this many smallest span hashes (a bottom-k MinHash sketch, so no text has an empty one)…"""
+_DENSE = 24
+"""…and all spans of a text with fewer distinct spans than this (short texts)."""
+
+
+def _span_sketches(keys: Sequence[str]) -> list[list[int] | None]:
+    """Per squashed text, the sorted hashes of its sketch of 8-character spans (None: shorter than a
+    span). The spans of all texts are hashed in one vectorised pass (polynomial rolling hash over
+    the code points, then mixed so that the low bits are uniform); linear in the total length."""
+    lens = [len(k) for k in keys]
+    cp = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    m = max(0, len(cp) - _SPAN + 1)
+    h = np.zeros(m, dtype=np.uint64)
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**64 is the point
+        for j in range(_SPAN):
+            h = h * np.uint64(1_000_003) + cp[j : j + m]
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(32)
+    out: list[list[int] | None] = []
+    start = 0
+    for n in lens:
+        count = n - _SPAN + 1
+        if count <= 0:
+            out.append(None)
+        else:
+            spans = np.unique(h[start : start + count])
+            if len(spans) >= _DENSE:
+                spans = np.union1d(spans[spans % np.uint64(_SAMPLE) == 0], spans[:_BOTTOM])
+            out.append(spans.tolist())
+        start += n
     return out
 
 

@@ -10,7 +10,9 @@ Inputs (kept outside the repository; the corpus is what they produce):
 - ``REVIEW/<reader>-<writer>.jsonl``: ``{id, verdict: agree|disagree|bad_text, accept?, clarify?,
   reason?}`` (a second reader's verdict on each record);
 - ``REFEREE/*.jsonl``: ``{id, decision: writer|reader|own|drop, accept?, clarify?, reason}``, the third
-  reader's ruling on each disagreement.
+  reader's ruling on each disagreement; a ruling ``own`` or ``drop`` on a record the second reader
+  agreed with is a policy ruling (the batch brief said otherwise than the lists, and the lead had
+  those records re-read by the policy) and applies too.
 
 A record enters the corpus when the second reader agrees, or the referee settles the disagreement
 (with the writer's, the reader's or the referee's own label); ``bad_text`` and ``drop`` records
@@ -247,6 +249,15 @@ def _settle(
         elif decision == "own":
             label = {"accept": ruling.get("accept") or [], "clarify": ruling.get("clarify")}
         label["how"] = f"referee:{decision}"
+    elif rid in rulings and rulings[rid].get("decision") in ("own", "drop"):
+        # a policy ruling of the lead on a label both readers agreed on (the batch brief said
+        # otherwise than the lists): the referee applied the policy and gave the label it implies
+        ruling = rulings[rid]
+        count[f"policy_{ruling['decision']}"] += 1
+        pw[f"policy_{ruling['decision']}"] += 1
+        if ruling["decision"] == "drop":
+            return None
+        label = {"accept": ruling.get("accept") or [], "clarify": ruling.get("clarify"), "how": "policy:own"}
     return {**r, **label, "writer": writer}
 
 
@@ -366,7 +377,8 @@ def _report(path: Path, batches: list[dict[str, Any]]) -> None:
         f"- second reader disagreed: {disagree} ({disagree / max(1, reviewed):.1%} of reviewed); "
         f"bad text: {bad} ({bad / max(1, reviewed):.1%})",
         f"- disagreements settled by the referee: {settled} (the table gives writer / reader / own label / "
-        f"drop); unsettled and left out: {count['disagree_unsettled']}",
+        f"drop); unsettled and left out: {count['disagree_unsettled']}; agreed labels changed by a "
+        f"policy ruling: {count['policy_own']}, left out by one: {count['policy_drop']}",
         f"- left out as duplicate {count['duplicate']}, near duplicate {count['near_duplicate']}, "
         f"near copy of dev/eval {count['near_copy_of_dev_or_eval']}, "
         f"sharing a {COPY_SPAN}-character run with dev/eval or a {REAL_COPY_SPAN}-character run with a "

@@ -63,7 +63,8 @@ _SEPARATOR = "\x1e-- example done --\x1e"
 
 _DRIVER = r"""
 import os, runpy, sys, traceback
-for path in sys.argv[1:]:
+separator, *paths = sys.argv[1:]
+for path in paths:
     os.chdir(os.path.dirname(path))
     sys.argv = [path]
     try:
@@ -73,9 +74,9 @@ for path in sys.argv[1:]:
             print(f"exit status {exc.code!r}")
     except Exception:
         traceback.print_exc(file=sys.stdout)
-    sys.stdout.write(SEPARATOR)
+    sys.stdout.write(separator)
     sys.stdout.flush()
-""".replace("SEPARATOR", repr(_SEPARATOR))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ def outputs() -> dict[str, str]:
     """What each example printed, by script name."""
     scripts = sorted(EXPECTED)
     out = subprocess.run(
-        [sys.executable, "-c", _DRIVER, *(str(EXAMPLES / s) for s in scripts)],
+        [sys.executable, "-c", _DRIVER, _SEPARATOR, *(str(EXAMPLES / s) for s in scripts)],
         capture_output=True,
         text=True,
         encoding="utf-8",

@@ -29,7 +29,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -104,17 +103,17 @@ def near_duplicates(texts: Sequence[str], threshold: float = NEAR_DUPLICATE) -> 
             g = grams[i] = _grams(keys[i], _GRAM)
         return g
 
-    index: dict[int, list[int]] = {}  # span hash → the first texts holding it
-    whole: dict[str, list[int]] = {}  # a text shorter than a span → the texts equal to it
+    # span hash → the first texts holding it; a text shorter than a span is its own key (a str,
+    # so it never meets a hash)
+    index: dict[int | str, list[int]] = {}
     out: list[NearDuplicate] = []
     for i, sketch in enumerate(_span_sketches(keys)):
         votes: Counter[int] = Counter()
-        spans: Sequence[object] = sketch if sketch is not None else (keys[i],)
-        postings: dict[Any, list[int]] = index if sketch is not None else whole
+        spans: Sequence[int | str] = sketch if sketch is not None else (keys[i],)
         for s in spans:
-            posting = postings.get(s)
+            posting = index.get(s)
             if posting is None:
-                postings[s] = [i]
+                index[s] = [i]
                 continue
             votes.update(posting)
             if len(posting) < _POSTINGS:
@@ -241,7 +240,8 @@ def near_copies_of(
 ) -> set[int]:
     """Indices of ``texts`` whose 4-grams overlap one of ``measured`` by ``threshold`` (Jaccard) or more.
 
-    Only ``measured`` is indexed (by its 8-character spans, as :func:`near_duplicates` does); each
+    Only ``measured`` is indexed (by all its 8-character spans: the few measured texts are worth
+    the exact index, where :func:`near_duplicates` indexes a sketch of each corpus text); each
     text is compared with the measured texts it shares most spans with, never with other texts, so
     time is linear in the total length and a text's near copies among ``texts`` cannot hide a near
     copy of a measured one.

@@ -55,3 +55,20 @@ def test_readme_command_runs(command, tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert code == 0, f"{command}\nexit {code}\n{err[-2000:]}"
     assert out or any(p.exists() for p in tmp_path.iterdir()), f"{command} printed nothing and wrote nothing"
+
+
+def test_the_output_the_readme_shows_for_command_1_is_what_it_prints(monkeypatch, capsys):
+    """The decision box under the two fresh-machine commands is command 1's output, row for row
+    (confidence included: a retrained recognizer that moves it must update the README)."""
+    text = README.read_text(encoding="utf-8")
+    install = r"^python -m venv \.venv && \.venv/bin/pip install -e \. && "
+    command = re.search(install + r"(\.venv/bin/dutyroute .*)$", text, re.M)
+    assert command is not None
+    box = re.search(r"Command 1 prints:\n\n```\n(.*?)```", text, re.S)
+    assert box is not None
+    shown = [ln.strip("│ ").split() for ln in box.group(1).splitlines() if ln.startswith("│")]
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(shlex.split(command.group(1))[1:]) in (0, None)
+    out = capsys.readouterr().out
+    printed = [ln.strip("│ ").split() for ln in out.splitlines() if ln.startswith("│")]
+    assert shown and all(row in printed for row in shown), (shown, printed)

@@ -3,6 +3,7 @@
 
     python scripts/build_corpus.py --raw RAW/ --reviews REVIEW/ [--referees REFEREE/] \
         [--out corpus/] [--report corpus/REVIEW.md] [--unreviewed keep|drop] [--append BATCH]
+    python scripts/build_corpus.py --relabel POLICY --rulings RULINGS/ --checks CHECKS/ [--out corpus/]
 
 Inputs (kept outside the repository; the corpus is what they produce):
 
@@ -27,6 +28,15 @@ leave, and so do unsettled disagreements. Then, in order:
    (:func:`dutyroute.tools.corpus.near_duplicates`), nearly copies a dev or ``eval/`` text (4-gram
    Jaccard ≥ 0.5), shares a 12-character run with dev or ``eval/``, or a 16-character run with a
    real message of ``../shared/realdata`` (letters share their formulas), is left out.
+
+With ``--relabel POLICY`` no record is added: the lead's policy ruling on labels already in the
+corpus is applied. ``RULINGS/*.jsonl`` hold a re-reading of chosen corpus records under the policy,
+``{id, decision: keep|own, accept?, clarify?, reason}``; ``CHECKS/*.jsonl`` hold a second reader's
+verdict on each ``own`` ruling, ``{id, verdict: agree|disagree, reason}``. A record's label changes
+only when the second reader agrees: its ``accept`` and ``clarify`` become the ruling's (normalised as
+above), its ``note`` the ruling's reason, ``out_of_scope``/``oos:*`` tags leave, ``policy:POLICY``
+is tagged and ``review`` says ``policy:POLICY``. A disputed or unchecked ruling leaves the label as
+it was; both are counted.
 
 Every step's count is printed and written to the report, and kept by batch in ``REVIEW.json`` beside
 it. With ``--append BATCH`` the corpus already in ``--out`` stays as it is (its raw files need not be at
@@ -122,8 +132,8 @@ def _normalise(route: dict[str, Any], options: dict[str, list[frozenset[str]]]) 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--raw", type=Path, required=True)
-    ap.add_argument("--reviews", type=Path, required=True)
+    ap.add_argument("--raw", type=Path)
+    ap.add_argument("--reviews", type=Path)
     ap.add_argument("--referees", type=Path)
     ap.add_argument("--out", type=Path, default=ROOT / "corpus")
     ap.add_argument("--report", type=Path, default=ROOT / "corpus" / "REVIEW.md")
@@ -134,11 +144,20 @@ def main() -> int:
         help="add the writers of RAW/ to the corpus already in --out as a new batch named BATCH "
         "(its texts are kept and checked against; a writer id may not be in both)",
     )
+    ap.add_argument("--relabel", metavar="POLICY", help="apply a policy ruling to records already in --out")
+    ap.add_argument("--rulings", type=Path, help="with --relabel: the policy re-readings")
+    ap.add_argument("--checks", type=Path, help="with --relabel: the second readers' verdicts on them")
     args = ap.parse_args()
 
     rb = load_rulebook()
     options = acting_sets(rb)
     lists = {m.id: m.list for m in rb.matters}
+    if args.relabel:
+        if args.rulings is None or args.checks is None or args.raw or args.reviews:
+            ap.error("--relabel takes --rulings and --checks (and no --raw/--reviews)")
+        return _relabel(args, options, lists, rb.jurisdiction.township)
+    if args.raw is None or args.reviews is None:
+        ap.error("--raw and --reviews are required (or --relabel POLICY with --rulings and --checks)")
     verdicts, rulings = _read_verdicts(args.reviews, args.referees)
     sidecar = args.report.with_suffix(".json")
     batches: list[dict[str, Any]] = []
@@ -182,6 +201,75 @@ def main() -> int:
     count["in_corpus"] = sum(len(rows) for rows in by_writer.values())
     writers = {w: {**c, "in_corpus": len(by_writer.get(w, []))} for w, c in sorted(per_writer.items())}
     batches.append({"name": args.append or "corpus", "count": dict(count), "writers": writers})
+    sidecar.write_text(
+        json.dumps({"batches": batches}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    _report(args.report, batches)
+    print(json.dumps(dict(count), ensure_ascii=False))
+    return 0
+
+
+def _relabel(
+    args: argparse.Namespace,
+    options: dict[str, list[frozenset[str]]],
+    lists: dict[str, ListKind],
+    town: str,
+) -> int:
+    """Apply the policy ruling ``args.relabel`` to records already in ``args.out`` (see the docstring)."""
+    rulings: dict[str, dict[str, Any]] = {}
+    for f in sorted(args.rulings.glob("*.jsonl")):
+        for n, r in enumerate(_jsonl(f), 1):
+            if r.get("decision") not in ("keep", "own"):
+                raise SystemExit(
+                    f"{f}: record {n} (id {r.get('id')!r}): decision {r.get('decision')!r} is not keep or own"
+                )
+            rulings[str(r.get("id"))] = r
+    checks = {str(r.get("id")): r for f in sorted(args.checks.glob("*.jsonl")) for r in _jsonl(f)}
+    files = {f.stem: _jsonl(f) for f in sorted(args.out.glob("*.jsonl"))}
+    known = {str(c["id"]) for rows in files.values() for c in rows}
+    unknown = sorted(set(rulings) - known)
+    if unknown:
+        raise SystemExit(
+            f"--rulings: {len(unknown)} id(s) are not in {args.out}, e.g. {', '.join(unknown[:5])}; "
+            "rule only on records of the corpus"
+        )
+    tag = f"policy:{args.relabel}"
+    count: collections.Counter[str] = collections.Counter()
+    for rows in files.values():
+        for i, c in enumerate(rows):
+            ruling = rulings.get(str(c["id"]))
+            if ruling is None:
+                continue
+            count["policy_reread"] += 1
+            if ruling["decision"] == "keep":
+                count["policy_keep"] += 1
+                continue
+            verdict = (checks.get(str(c["id"])) or {}).get("verdict")
+            if verdict != "agree":
+                count["policy_disputed" if verdict == "disagree" else "policy_unchecked"] += 1
+                continue
+            case = {
+                **c,
+                "accept": ruling.get("accept") or [],
+                "clarify": ruling.get("clarify"),
+                "note": str(ruling.get("reason") or ""),
+                "tags": [t for t in c.get("tags") or [] if t != "out_of_scope" and not t.startswith("oos:")]
+                + [tag],
+                "how": tag,
+            }
+            label = _finish(case, options, lists, town, count)
+            if label is None or label["accept"] == c["accept"]:
+                count["policy_unchanged"] += 1
+                continue
+            rows[i] = label
+            count["policy_relabeled"] += 1
+    for w, rows in files.items():
+        with (args.out / f"{w}.jsonl").open("w", encoding="utf-8") as fh:
+            for c in rows:
+                fh.write(json.dumps(c, ensure_ascii=False, sort_keys=False) + "\n")
+    sidecar = args.report.with_suffix(".json")
+    batches = json.loads(sidecar.read_text(encoding="utf-8"))["batches"]
+    batches.append({"name": args.relabel, "policy": True, "count": dict(count), "writers": {}})
     sidecar.write_text(
         json.dumps({"batches": batches}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
@@ -355,6 +443,16 @@ COLUMNS = (
 )
 
 
+def _policy_line(name: str, c: collections.Counter[str]) -> str:
+    """The report's line for a policy ruling on records already in the corpus."""
+    return (
+        f"- policy ruling {name!r} on records already in the corpus: {c['policy_reread']} re-read, "
+        f"{c['policy_keep']} kept their label, {c['policy_relabeled']} relabeled (second reader agreed), "
+        f"{c['policy_disputed']} disputed by the second reader and {c['policy_unchecked']} unchecked "
+        "(both left as they were)"
+    )
+
+
 def _report(path: Path, batches: list[dict[str, Any]]) -> None:
     """Write the review report: totals over all batches, then one row per writer."""
     count: collections.Counter[str] = collections.Counter()
@@ -366,13 +464,14 @@ def _report(path: Path, batches: list[dict[str, Any]]) -> None:
     disagree = sum(c.get("disagree", 0) for c in writers.values())
     bad = sum(c.get("bad_text", 0) for c in writers.values())
     settled = sum(v for k, v in count.items() if k.startswith("referee"))
+    writing = [b for b in batches if not b.get("policy")]
     lines = [
         "# How the corpus labels were checked",
         "",
         "Written by `scripts/build_corpus.py` (see its docstring). Each record was read by a second reader",
         "against the matter's full text; each disagreement went to a referee (a third reader).",
         "",
-        f"- batches: {'; '.join(b['name'] + ' (' + ', '.join(sorted(b['writers'])) + ')' for b in batches)}",
+        "- batches: " + "; ".join(f"{b['name']} ({', '.join(sorted(b['writers']))})" for b in writing),
         f"- records written: {count['written']}; reviewed: {reviewed}; in the corpus: {count['in_corpus']}",
         f"- second reader disagreed: {disagree} ({disagree / max(1, reviewed):.1%} of reviewed); "
         f"bad text: {bad} ({bad / max(1, reviewed):.1%})",
@@ -383,6 +482,7 @@ def _report(path: Path, batches: list[dict[str, Any]]) -> None:
         f"near copy of dev/eval {count['near_copy_of_dev_or_eval']}, "
         f"sharing a {COPY_SPAN}-character run with dev/eval or a {REAL_COPY_SPAN}-character run with a "
         f"real message {count['copies_dev_eval_or_realdata']}, unreviewed {count['unreviewed']}",
+        *(_policy_line(b["name"], collections.Counter(b["count"])) for b in batches if b.get("policy")),
         "",
         "| writer | written | reviewed | agree | disagree | bad text "
         "| referee: writer | reader | own | drop | in corpus |",

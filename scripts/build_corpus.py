@@ -201,12 +201,17 @@ def main() -> int:
     count["in_corpus"] = sum(len(rows) for rows in by_writer.values())
     writers = {w: {**c, "in_corpus": len(by_writer.get(w, []))} for w, c in sorted(per_writer.items())}
     batches.append({"name": args.append or "corpus", "count": dict(count), "writers": writers})
-    sidecar.write_text(
+    _record(args.report, batches, count)
+    return 0
+
+
+def _record(report: Path, batches: list[dict[str, Any]], count: collections.Counter[str]) -> None:
+    """Keep the batches' counts in the sidecar ``REVIEW.json``, rewrite the report, print the counts."""
+    report.with_suffix(".json").write_text(
         json.dumps({"batches": batches}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
-    _report(args.report, batches)
+    _report(report, batches)
     print(json.dumps(dict(count), ensure_ascii=False))
-    return 0
 
 
 def _relabel(
@@ -216,14 +221,10 @@ def _relabel(
     town: str,
 ) -> int:
     """Apply the policy ruling ``args.relabel`` to records already in ``args.out`` (see the docstring)."""
-    rulings: dict[str, dict[str, Any]] = {}
-    for f in sorted(args.rulings.glob("*.jsonl")):
-        for n, r in enumerate(_jsonl(f), 1):
-            if r.get("decision") not in ("keep", "own"):
-                raise SystemExit(
-                    f"{f}: record {n} (id {r.get('id')!r}): decision {r.get('decision')!r} is not keep or own"
-                )
-            rulings[str(r.get("id"))] = r
+    sidecar = args.report.with_suffix(".json")
+    if not sidecar.exists():
+        raise SystemExit(f"--relabel: {sidecar} (the counts of the batches so far) is missing")
+    rulings = _rulings(args.rulings, ("keep", "own"))
     checks = {str(r.get("id")): r for f in sorted(args.checks.glob("*.jsonl")) for r in _jsonl(f)}
     files = {f.stem: _jsonl(f) for f in sorted(args.out.glob("*.jsonl"))}
     known = {str(c["id"]) for rows in files.values() for c in rows}
@@ -267,14 +268,9 @@ def _relabel(
         with (args.out / f"{w}.jsonl").open("w", encoding="utf-8") as fh:
             for c in rows:
                 fh.write(json.dumps(c, ensure_ascii=False, sort_keys=False) + "\n")
-    sidecar = args.report.with_suffix(".json")
     batches = json.loads(sidecar.read_text(encoding="utf-8"))["batches"]
     batches.append({"name": args.relabel, "policy": True, "count": dict(count), "writers": {}})
-    sidecar.write_text(
-        json.dumps({"batches": batches}, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
-    _report(args.report, batches)
-    print(json.dumps(dict(count), ensure_ascii=False))
+    _record(args.report, batches, count)
     return 0
 
 
@@ -286,16 +282,22 @@ def _read_verdicts(
     for f in sorted(reviews.glob("*.jsonl")):
         for r in _jsonl(f):
             verdicts[str(r.get("id"))] = r
+    return verdicts, _rulings(referees, DECISIONS) if referees else {}
+
+
+def _rulings(folder: Path, decisions: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The rulings of ``folder/*.jsonl`` by record id (a later file wins); a decision outside
+    ``decisions`` stops the build with the file, the line and the id."""
     rulings: dict[str, dict[str, Any]] = {}
-    for f in sorted(referees.glob("*.jsonl")) if referees else ():
+    for f in sorted(folder.glob("*.jsonl")):
         for n, r in enumerate(_jsonl(f), 1):
-            if r.get("decision") not in DECISIONS:
+            if r.get("decision") not in decisions:
                 raise SystemExit(
                     f"{f}: record {n} (id {r.get('id')!r}): decision {r.get('decision')!r} is "
-                    f"not one of {', '.join(DECISIONS)}; keep only referee rulings in {referees}"
+                    f"not one of {', '.join(decisions)}; keep only such rulings in {folder}"
                 )
             rulings[str(r.get("id"))] = r
-    return verdicts, rulings
+    return rulings
 
 
 def _settle(

@@ -25,12 +25,13 @@ def test_unknown_attribute_is_an_attribute_error():
 
 def test_routing_does_not_import_the_drawing_or_cli_libraries():
     """Routing reads matters and bodies through the graph (networkx), but pictures (matplotlib),
-    the CLI (typer, rich) and the line-tracking YAML loader load only when used."""
+    the CLI (typer, rich) and training (scikit-learn) load only when used."""
     code = (
         "import sys, dutyroute\n"
         "from dutyroute import Router, load_rulebook\n"
         "Router(load_rulebook()).route('有人在地里烧秸秆')\n"
-        "heavy = ('matplotlib', 'typer', 'rich', 'ruamel.yaml')\n"
+        "Router.default().route('有人在地里烧秸秆')\n"
+        "heavy = ('matplotlib', 'typer', 'rich', 'sklearn')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

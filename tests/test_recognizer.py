@@ -4,6 +4,7 @@ shipped artifact is exactly what corpus/ builds (its hash in Decision and `dutyr
 from __future__ import annotations
 
 import collections
+import importlib.util
 import json
 import random
 from pathlib import Path
@@ -20,7 +21,11 @@ from dutyroute.store.resources import corpus_dir
 from dutyroute.store.rulebook import load_rulebook
 from dutyroute.tools.train import TrainSettings, corpus_files, corpus_hash, select_vocabulary
 
-pytest.importorskip("sklearn")
+# the train extra: looked up, not imported, so collecting this module does not pay for importing
+# scikit-learn (about 0.7 s on every xdist worker); the tests that train import it when they run
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="training needs the train extra (scikit-learn)"
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKETS = ROOT / "examples" / "county-tickets.jsonl"

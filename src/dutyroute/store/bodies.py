@@ -39,7 +39,7 @@ def _parse_bodies(data: Any, path: Path, lines: dict[str, int]) -> list[Body]:
             err = errors[0]
             loc = tuple(k for k in err["loc"] if isinstance(k, (int, str)))
             at = loc[:-1] if err["type"] in ("missing", "extra_forbidden") else loc
-            line = _ruamel_line(path, ("bodies", index, *at)) or _ruamel_line(path, ("bodies", index))
+            line = yaml_line(path, ("bodies", index, *at)) or yaml_line(path, ("bodies", index))
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
             field = f"{where(at)}: " if at else ""
             name = entry.get("name") if isinstance(entry, dict) else None
@@ -47,11 +47,6 @@ def _parse_bodies(data: Any, path: Path, lines: dict[str, int]) -> list[Body]:
             message = plain_validation_message(err, tuple(Body.model_fields))
             raise RuleFileError(f"{what}: {field}{message}{more}", path=path, line=line) from None
     return out
-
-
-def _ruamel_line(path: Path, keys: tuple[Any, ...]) -> int | None:
-    """1-based line of the node at ``keys`` in a YAML file, read with ruamel's line-tracking loader."""
-    return yaml_line(path, keys)
 
 
 def _body_lines(text: str) -> dict[str, int]:

@@ -12,8 +12,8 @@ Layout of a rulebook directory (``rules/<township key>/``)::
 
 Body names in these files are canonical names from ``bodies.yaml`` (the file ``rulebook.yaml``
 points at, by default ``../bodies.yaml``). ``load_rulebook()`` reads the bundled rulebook of
-小京庄乡 with PyYAML's C loader; when something is wrong it re-reads the file with ruamel.yaml's
-line-tracking loader so the error says ``file:line``.
+小京庄乡 with PyYAML's C loader; when something is wrong it re-reads the file as a node tree (the
+same C parser, which keeps each node's line) so the error says ``file:line``.
 
 Example::
 

@@ -1,5 +1,6 @@
 """YAML reading for the files under ``rules/``: PyYAML's C loader for speed, and on failure the
-line of the offending node (ruamel.yaml's line-tracking loader) so errors say ``file:line``."""
+line of the offending node (the same C parser's node tree, which keeps every node's position) so
+errors say ``file:line``."""
 
 from __future__ import annotations
 
@@ -133,10 +134,11 @@ def read_yaml(path: str | Path) -> tuple[Any, str]:
 def yaml_line(path: str | Path, keys: tuple[Any, ...]) -> int | None:
     """1-based line of the node reached by ``keys`` (mapping keys / sequence indexes) in a YAML file.
 
-    Slow path only (ruamel.yaml round-trip loader, which tracks lines): used to point an error at
-    the offending entry. The parsed tree is kept for the file's current size and modification
-    time, so many lookups in one file parse it once. Returns the deepest line found (an item's
-    line for a sequence index, a key's line for a mapping key), or None if the file cannot be read.
+    Slow path only: used to point an error at the offending entry. The file is composed (parsed to
+    nodes, not to Python values) by PyYAML's C parser, whose nodes carry their start positions; the
+    tree is kept for the file's current size and modification time, so many lookups in one file
+    parse it once. Returns the deepest line found (an item's line for a sequence index, a key's
+    line for a mapping key), or None if the file cannot be read or parsed.
     """
     p = Path(path)
     try:
@@ -144,33 +146,35 @@ def yaml_line(path: str | Path, keys: tuple[Any, ...]) -> int | None:
     except OSError:
         return None
     node = _line_tree(str(p.resolve()), st.st_mtime_ns, st.st_size)
-    if node is None:
-        return None
     line: int | None = None
     for key in keys:
-        lc = getattr(node, "lc", None)
-        try:
-            if lc is not None:
-                if isinstance(key, int):
-                    line = lc.item(key)[0] + 1
-                else:
-                    line = lc.key(key)[0] + 1
-            node = node[key]
-        except (KeyError, IndexError, TypeError, AttributeError):
+        if isinstance(node, yaml.MappingNode):
+            pair = next(
+                ((k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == str(key)),
+                None,
+            )
+            if pair is None:
+                break
+            line, node = pair[0].start_mark.line + 1, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if not -len(node.value) <= key < len(node.value):
+                break
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
             break
     return line
 
 
 @lru_cache(maxsize=8)
-def _line_tree(path: str, mtime_ns: int, size: int) -> Any:
-    """The ruamel round-trip tree of a file (cached per path, mtime and size), or None."""
-    from ruamel.yaml import YAML
-
+def _line_tree(path: str, mtime_ns: int, size: int) -> yaml.Node | None:
+    """The composed node tree of a file (cached per path, mtime and size), or None."""
     del mtime_ns, size  # cache key only
     try:
-        return YAML(typ="rt").load(Path(path).read_text(encoding="utf-8"))
-    except Exception:  # the fast loader already accepted the file; never mask the real error
+        node: yaml.Node | None = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=_Base)
+    except Exception:  # the strict loader already judged the file; never mask the real error
         return None
+    return node
 
 
 def where(keys: tuple[Any, ...]) -> str:

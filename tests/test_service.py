@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -12,29 +13,44 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-pytest.importorskip("fastapi")
-import httpx
-from fastapi.testclient import TestClient
-
 from dutyroute.errors import InputError
 from dutyroute.model.decision import Decision
-from dutyroute.service import ServiceSettings, create_app
-from dutyroute.service.open311 import deciding_facts
+from dutyroute.service.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+# the server extra, looked up rather than imported: FastAPI and the app load when a test here runs,
+# so the xdist worker that runs none of them does not pay for importing them at collection
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("fastapi") is None, reason="the server extra (fastapi) is not installed"
+)
+
+
+def _app(settings: ServiceSettings, router: Any) -> TestClient:
+    """An in-process client of the service built with ``settings`` over ``router``."""
+    from fastapi.testclient import TestClient
+
+    from dutyroute.service import create_app
+
+    return TestClient(create_app(settings, router=router))
+
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def client(router) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(create_app(ServiceSettings(access_log=False), router=router))
+    return _app(ServiceSettings(access_log=False), router)
 
 
 @pytest.fixture(scope="module")
 def keyed(router) -> TestClient:  # type: ignore[no-untyped-def]
-    return TestClient(create_app(ServiceSettings(access_log=False, api_key="s3cret"), router=router))
+    return _app(ServiceSettings(access_log=False, api_key="s3cret"), router)
 
 
 def test_route_returns_the_decision_the_library_gives(client: TestClient, router) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +117,7 @@ def test_unreadable_bodies_get_400_saying_why(client: TestClient, raw: bytes) ->
 
 
 def test_body_over_the_limit_gets_413_declared_or_streamed(router) -> None:  # type: ignore[no-untyped-def]
-    c = TestClient(create_app(ServiceSettings(access_log=False, max_body_bytes=1000), router=router))
+    c = _app(ServiceSettings(access_log=False, max_body_bytes=1000), router)
     big = json.dumps({"text": "县道塌了" * 400}).encode()
     assert c.post("/v1/route", content=big, headers={"content-type": "application/json"}).status_code == 413
 
@@ -135,7 +151,7 @@ def test_batch_gives_an_error_item_in_place_of_a_bad_one(client: TestClient) -> 
 
 
 def test_batch_over_the_item_limit_is_refused(router) -> None:  # type: ignore[no-untyped-def]
-    c = TestClient(create_app(ServiceSettings(access_log=False, max_batch=2), router=router))
+    c = _app(ServiceSettings(access_log=False, max_batch=2), router)
     r = c.post("/v1/route/batch", json={"items": [{"text": "县道塌了个坑"}] * 3})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "items"]
@@ -150,7 +166,7 @@ def test_routing_over_the_time_limit_gets_504(router) -> None:  # type: ignore[n
             time.sleep(0.5)
             return router.route(text, **kw)
 
-    c = TestClient(create_app(ServiceSettings(access_log=False, timeout_s=0.05), router=Slow()))  # type: ignore[arg-type]
+    c = _app(ServiceSettings(access_log=False, timeout_s=0.05), Slow())
     r = c.post("/v1/route", json={"text": "县道塌了个坑"})
     assert r.status_code == 504
     assert "0.05 s" in r.json()["detail"][0]["msg"]
@@ -203,7 +219,7 @@ def test_request_id_is_echoed_or_made(client: TestClient) -> None:
 
 
 def test_access_log_is_one_json_line_per_request(router, caplog) -> None:  # type: ignore[no-untyped-def]
-    c = TestClient(create_app(ServiceSettings(), router=router))
+    c = _app(ServiceSettings(), router)
     with caplog.at_level("INFO", logger="dutyroute.access"):
         c.post("/v1/route", json={"text": "县道塌了个坑"}, headers={"x-request-id": "r-7"})
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "dutyroute.access"]
@@ -234,11 +250,7 @@ def test_api_key_guards_everything_but_probes_and_openapi(keyed: TestClient) -> 
 def test_cors_is_off_unless_configured(client: TestClient, router) -> None:  # type: ignore[no-untyped-def]
     pre = {"origin": "https://dispatch.example", "access-control-request-method": "POST"}
     assert "access-control-allow-origin" not in client.options("/v1/route", headers=pre).headers
-    c = TestClient(
-        create_app(
-            ServiceSettings(access_log=False, cors_origins=("https://dispatch.example",)), router=router
-        )
-    )
+    c = _app(ServiceSettings(access_log=False, cors_origins=("https://dispatch.example",)), router)
     assert (
         c.options("/v1/route", headers=pre).headers["access-control-allow-origin"]
         == "https://dispatch.example"
@@ -268,6 +280,8 @@ def test_open311_services_and_definitions(client: TestClient, router) -> None:  
     attr = d["attributes"][0]
     assert attr["code"] == "road_class" and attr["datatype"] == "singlevaluelist"
     assert {"key": "县道", "name": "县道"} in attr["values"]
+    from dutyroute.service.open311 import deciding_facts
+
     assert all(isinstance(v, list) for v in deciding_facts(router).values())
     assert client.get("/open311/v2/services/C999.json").json()[0]["code"] == 404
     assert client.get("/open311/v2/services.xml").json() == [
@@ -336,6 +350,8 @@ def _free_port() -> int:
 
 def test_a_real_uvicorn_process_serves_and_stops_gracefully() -> None:
     """`dutyroute serve` on 127.0.0.1 and an ephemeral port: routes, then shuts down on SIGTERM."""
+    import httpx
+
     port = _free_port()
     env = os.environ | {"DUTYROUTE_API_KEY": ""}
     proc = subprocess.Popen(

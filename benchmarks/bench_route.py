@@ -2,8 +2,9 @@
 
     python benchmarks/bench_route.py [--messages 2000] [--passes 5] [--cold-runs 7] [--shared ../shared]
 
-Targets (issue 4): 2,000 messages from ``../shared/realdata`` routed in one process in under 2 s
-after warm-up; cold start (import + load + index) under 1 s; peak memory under 150 MB. The
+Targets (the routing issue "Routing learns from labeled incidents"): 2,000 messages from
+``../shared/realdata`` routed in one process in under 2 s after warm-up (≥ 1,000 messages/s), p99
+per route ≤ 5 ms; cold start (import + load + index) under 1 s; peak memory ≤ 200 MB. The
 messages are the first N ``留言详情`` of the 2020 TipDM test file (public complaint texts, ~370
 characters on average); they are read at run time and never copied into the repo.
 
@@ -46,7 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO.parent / "shared"
 MESSAGES_FILE = "realdata/tipdm2020c_test_unlabeled_2801.csv"
 WARM_UP = 200
-TARGETS = {"routing_s": 2.0, "cold_start_s": 1.0, "peak_rss_mb": 150.0}
+TARGETS = {"routing_s": 2.0, "p99_ms": 5.0, "cold_start_s": 1.0, "peak_rss_mb": 200.0}
 
 COLD_START = """
 import json, resource, time
@@ -202,8 +203,9 @@ def main() -> int:
     }
     ok = {
         "routing": median_wall < TARGETS["routing_s"],
+        "p99": result["routing"]["per_route_p99_ms"] <= TARGETS["p99_ms"],
         "cold_start": cold["total"] < TARGETS["cold_start_s"],
-        "memory": peak_mb < TARGETS["peak_rss_mb"],
+        "memory": peak_mb <= TARGETS["peak_rss_mb"],
     }
     result["within_targets"] = ok
     if args.json:
@@ -225,8 +227,9 @@ def main() -> int:
         f"worst {walls[-1]:.3f} s; CPU {median_cpu:.3f} s; {r['messages_per_s']:.0f} messages/s"
     )
     print(
-        f"  per route: p50 {r['per_route_p50_ms']:.2f} ms, p99 {r['per_route_p99_ms']:.2f} ms, "
-        f"max {r['per_route_max_ms']:.2f} ms (over {len(per_route)} routes)"
+        f"  per route: p50 {r['per_route_p50_ms']:.2f} ms, p99 {r['per_route_p99_ms']:.2f} ms "
+        f"(target ≤ {TARGETS['p99_ms']:g} ms: {verdict(ok['p99'])}), max {r['per_route_max_ms']:.2f} ms "
+        f"(over {len(per_route)} routes)"
     )
     print(f"  statuses: {statuses}; rejected (empty or > 5,000 chars): {rejected}")
     print(
@@ -243,7 +246,7 @@ def main() -> int:
     )
     print(
         f"peak memory (max RSS of this process): {peak_mb:.0f} MB "
-        f"(target < {TARGETS['peak_rss_mb']:g} MB: {verdict(ok['memory'])})"
+        f"(target ≤ {TARGETS['peak_rss_mb']:g} MB: {verdict(ok['memory'])})"
     )
     return 0
 

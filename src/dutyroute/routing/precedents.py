@@ -128,11 +128,81 @@ class NgramCounts:
 
 @dataclass(frozen=True, slots=True)
 class Pool:
-    """One matter's examples' TF-IDF vectors as postings sorted by feature: ``data[i]`` is the
-    weight of feature ``features[i]`` in example ``examples[i]`` (an inverted index)."""
+    """One matter's examples' TF-IDF vectors as an inverted index: the postings of feature
+    ``keys[j]`` are ``starts[j]:starts[j + 1]``, and posting ``p`` gives weight ``data[p]`` to
+    example ``examples[p]``. A posting costs 6 bytes (float32 weight, uint16 example; int32 for a
+    pool of more than 65,535 examples): the features are the keys, not stored per posting.
+
+    Attributes:
+        ids, texts: per example, its corpus id and text (or excerpt).
+        keys: int32, 1-D, the distinct features of the pool's examples, ascending.
+        starts: int64, 1-D, one more than ``keys``: where each key's postings start.
+        data: float32, 1-D, the postings' weights; within a key, in example order.
+        examples: uint16 or int32, 1-D, the postings' examples (indices into ``ids``).
+    """
 
     ids: tuple[str, ...]
     texts: tuple[str, ...]
+    keys: np.ndarray
+    starts: np.ndarray
     data: np.ndarray
-    features: np.ndarray
     examples: np.ndarray
+
+    @classmethod
+    def of(
+        cls, ids: Sequence[str], texts: Sequence[str], vectors: Sequence[tuple[np.ndarray, np.ndarray]]
+    ) -> Pool:
+        """The pool of examples given as (feature indices ascending, float32 weights) each.
+
+        Raises:
+            ValueError: ``ids``, ``texts`` and ``vectors`` differ in length, or a feature is
+                negative or at least 2**31.
+        """
+        if not len(ids) == len(texts) == len(vectors):
+            raise ValueError(f"{len(ids)} ids, {len(texts)} texts and {len(vectors)} vectors")
+        n = len(vectors)
+        feats = np.concatenate([idx for idx, _ in vectors]) if n else np.zeros(0, dtype=np.int64)
+        if feats.size and (feats.min() < 0 or feats.max() >= 2**31):
+            raise ValueError("a feature index is negative or does not fit in 31 bits")
+        weights = np.concatenate([w for _, w in vectors]) if n else np.zeros(0, dtype=np.float32)
+        rows = np.repeat(np.arange(n, dtype=np.int64), [idx.size for idx, _ in vectors])
+        order = np.argsort(feats, kind="stable")  # by feature, then by example (stable)
+        feats = feats[order]
+        keys, first = np.unique(feats, return_index=True)
+        return cls(
+            tuple(ids),
+            tuple(texts),
+            keys.astype(np.int32),
+            np.append(first, feats.size).astype(np.int64),
+            weights[order].astype(np.float32),
+            rows[order].astype(np.uint16 if n <= np.iinfo(np.uint16).max else np.int32),
+        )
+
+    def similarities(self, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """Dot product of a text's vector with every example's, float32, shape ``(len(ids),)``.
+
+        Args:
+            idx: the text's feature indices, ascending (int, 1-D).
+            w: their weights (float32, same length).
+
+        Reads only the postings of the text's features: time is their number plus
+        ``len(idx) · log len(keys)``.
+        """
+        sims = np.zeros(len(self.ids), dtype=np.float32)
+        if idx.size == 0 or self.keys.size == 0:
+            return sims
+        q = idx.astype(np.int32)
+        j = np.minimum(np.searchsorted(self.keys, q), self.keys.size - 1)
+        hit = self.keys[j] == q
+        j, wq = j[hit], w[hit]
+        lo = self.starts[j]
+        lengths = self.starts[j + 1] - lo
+        total = int(lengths.sum())
+        if total == 0:
+            return sims
+        pos = np.arange(total) + np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
+        weights = self.data[pos] * np.repeat(wq, lengths)
+        out: np.ndarray = np.bincount(self.examples[pos], weights=weights, minlength=len(self.ids)).astype(
+            np.float32
+        )
+        return out

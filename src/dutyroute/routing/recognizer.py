@@ -378,17 +378,9 @@ class Recognizer:
         idx, w = vector if vector is not None else self.vector(norm)
         if idx.size == 0 or pool.data.size == 0:
             return []
-        # the pool is stored by feature (postings): only the postings of the text's features are read
-        lo = np.searchsorted(pool.features, idx, side="left")
-        hi = np.searchsorted(pool.features, idx, side="right")
-        lengths = hi - lo
-        total = int(lengths.sum())
-        if total == 0:
+        sims = pool.similarities(idx, w)  # reads only the postings of the text's features
+        if not sims.any():  # no feature in common with any example (weights are positive)
             return []
-        starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
-        pos = np.arange(total) + starts
-        weights = pool.data[pos] * np.repeat(w, lengths)
-        sims = np.bincount(pool.examples[pos], weights=weights, minlength=len(pool.ids)).astype(np.float32)
         # best first; equal similarities (to 6 decimals) by example id: stable across processes
         keys = np.round(sims.astype(np.float64), 6)
         top = max(k * 4, k)
@@ -414,23 +406,12 @@ class Recognizer:
             pool = self._pools.get(matter)
             if pool is None:
                 counts = self._precedent_counts()
-                ids, texts, data, feats, rows = [], [], [], [], []
-                for n, (ex_id, text, row) in enumerate(self._examples[matter]):
+                items = self._examples[matter]
+                vectors = []
+                for _, _, row in items:
                     idx, c = counts[row]
-                    ids.append(ex_id)
-                    texts.append(text)
-                    data.append(self._weights(idx, c))
-                    feats.append(idx)
-                    rows.append(np.full(idx.size, n, dtype=np.int64))
-                f = np.concatenate(feats) if feats else np.zeros(0, dtype=np.int64)
-                order = np.argsort(f, kind="stable")
-                pool = Pool(
-                    tuple(ids),
-                    tuple(texts),
-                    (np.concatenate(data) if data else np.zeros(0, dtype=np.float32))[order],
-                    f[order],
-                    (np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64))[order],
-                )
+                    vectors.append((idx, self._weights(idx, c)))
+                pool = Pool.of([i for i, _, _ in items], [t for _, t, _ in items], vectors)
                 self._pools[matter] = pool
             return pool
 

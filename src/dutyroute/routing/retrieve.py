@@ -42,8 +42,9 @@ lists' words are covered by their bigrams and multi-character lexicon phrases by
 Aho–Corasick pass (:mod:`dutyroute.text.phrases`). So no segmenter runs at route time or at index
 build; tokens absent from the lists contribute nothing to BM25 anyway.
 
-Scoring uses one dense (bigram × matter) table of the BM25 weights that ``bm25s`` computed (a few
-MB), so a query is one numpy fancy-index sum (~20 µs).
+Scoring uses one (bigram × matter) table of the BM25 weights that ``bm25s`` computed, kept by row
+as its nonzero entries (about 1 % of it), so a query sums only the entries of its bigrams (one
+``np.bincount``), exactly what a dense row sum gives.
 """
 
 from __future__ import annotations
@@ -242,15 +243,15 @@ class MatterIndex:
         return title_docs, body_docs
 
     def _bm25_table(self, title_docs: list[list[str]], body_docs: list[list[str]]) -> None:
-        """The dense (bigram × matter) table of BM25 weights, title weighted."""
+        """The (bigram × matter) table of BM25 weights, title weighted, kept by row as its nonzero
+        entries (a bigram is in few matters: about 1 % of the table is nonzero)."""
         title = _bm25(title_docs)
         body = _bm25(body_docs)
-        # One dense (vocabulary × matters) table of BM25 term weights, title weighted: a query is
-        # then one fancy-index sum. bm25s computes the weights (idf, length normalisation); the
-        # table (~6k bigrams × 237 matters, float32) costs a few MB and makes scoring ~20 µs.
+        # bm25s computes the weights (idf, length normalisation); they are added into one dense
+        # (vocabulary × matters) float32 table, ~9k bigrams × 237 matters, then kept sparse
         vocab = sorted(set(title.vocab_dict) | set(body.vocab_dict))
         self._vocab = {t: i for i, t in enumerate(vocab)}
-        self._weights = np.zeros((len(vocab), len(self.matters)), dtype=np.float32)
+        table = np.zeros((len(vocab), len(self.matters)), dtype=np.float32)
         for index, factor in ((title, TITLE_WEIGHT), (body, 1.0)):
             data, indices, indptr = (index.scores[k] for k in ("data", "indices", "indptr"))
             # posting lists are CSC by bm25s token id; map each token id to its table row (bm25s's
@@ -260,7 +261,13 @@ class MatterIndex:
             for token, tid in index.vocab_dict.items():
                 if tid + 1 < len(indptr):
                     rows[tid] = self._vocab[token]
-            self._weights[np.repeat(rows, np.diff(indptr)), indices] += factor * data
+            table[np.repeat(rows, np.diff(indptr)), indices] += factor * data
+        # by row, then by matter (np.nonzero is row-major): row r's entries are
+        # _row_start[r]:_row_start[r + 1]
+        nz_rows, nz_matters = np.nonzero(table)
+        self._row_start = np.searchsorted(nz_rows, np.arange(len(vocab) + 1)).astype(np.int64)
+        self._row_matter = nz_matters.astype(np.int32)
+        self._row_weight = table[nz_rows, nz_matters]
 
     def _clause_index(self, body_docs: list[list[str]]) -> None:
         """Bigram idf over matters and each clause's bigrams, for ranking clauses and blocks."""
@@ -387,12 +394,7 @@ class MatterIndex:
             for e in q.entries:
                 if q.boosts.get(e, 1.0) >= 1.0:  # entries damped as background do not expand
                     ids |= self._expansion_ids.get(e, frozenset())
-        if ids:
-            bm = self._weights[np.fromiter(sorted(ids), dtype=np.int64, count=len(ids))].sum(
-                axis=0, dtype=np.float64
-            )
-        else:
-            bm = np.zeros(len(self.matters), dtype=np.float64)
+        bm = self._bm25_sum(np.fromiter(sorted(ids), dtype=np.int64, count=len(ids)))
         n_grams = len(q.grams)
         if n_grams > LONG_QUERY_GRAMS:
             # a long message shares many bigrams with long clauses by chance: damp BM25 so the
@@ -420,6 +422,22 @@ class MatterIndex:
             )
             for p in order
         ]
+
+    def _bm25_sum(self, rows: np.ndarray) -> np.ndarray:
+        """Per matter (float64, shape ``(len(matters),)``), the sum of the BM25 table's ``rows``
+        (bigram ids, ascending): each row's nonzero entries added in row order, the very additions
+        of the dense table's ``table[rows].sum(axis=0, dtype=np.float64)`` but for its zeros, so
+        the sums are the same bit for bit. Time is the number of those entries."""
+        lo = self._row_start[rows]
+        lengths = self._row_start[rows + 1] - lo
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros(len(self.matters), dtype=np.float64)
+        pos = np.arange(total) + np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
+        out: np.ndarray = np.bincount(
+            self._row_matter[pos], weights=self._row_weight[pos], minlength=len(self.matters)
+        )
+        return out
 
     def clause_scores(self, matter_id: str, q: Query) -> list[tuple[ClauseRef, float]]:
         """The matter's clauses (title first) scored against a query: sum of bigram idf over shared

@@ -24,6 +24,7 @@ table and the expected calibration error). A decision at or above the artifact's
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -199,7 +200,7 @@ class Fusion:
         for m, feats in candidate_features(svc, engine, ranked):
             if m in excluded:
                 continue
-            scored.append((m, self.bias + math.fsum(w * x for w, x in zip(self.weights, feats, strict=True))))
+            scored.append((m, self.bias + math.fsum(map(operator.mul, self.weights, feats))))
         if not scored:
             return []
         top = max(z for _, z in scored)

@@ -55,6 +55,7 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import bm25s
 import numpy as np
@@ -388,8 +389,9 @@ class MatterIndex:
         Ties break by list order (basic before cooperative before reclaimed, then 序号), so the
         ranking is deterministic.
         """
-        vocab = self._vocab
-        ids = {vocab[g] for g in q.grams if g in vocab}
+        found = set(map(self._vocab.get, q.grams))  # one lookup a bigram; None: not in the lists
+        found.discard(None)
+        ids = cast("set[int]", found)
         if EXPANSION_IN_BM25:
             for e in q.entries:
                 if q.boosts.get(e, 1.0) >= 1.0:  # entries damped as background do not expand

@@ -118,12 +118,16 @@ class PhraseMatcher:
         # phrase are looked up with str.find inside the gap window, so common single characters
         # (路, 水, 不 …) that only appear as later parts never cost a Python-level hit.
         self._atoms: dict[str, int] = {}
-        self._by_first: dict[int, list[tuple[Hashable, str, tuple[str, ...]]]] = defaultdict(list)
+        # per first part: (key, phrase, parts, length of a plain phrase or 0 for a gapped one,
+        # whether its ends are Latin letters or digits that must stand at token boundaries)
+        self._by_first: dict[int, list[tuple[Hashable, str, tuple[str, ...], int, bool]]] = defaultdict(list)
         self._count = 0
         for key, phrase in phrases:
             parts = split_phrase(phrase)
             idx = self._atoms.setdefault(parts[0], len(self._atoms))
-            self._by_first[idx].append((key, phrase, parts))
+            plain = len(parts[0]) if len(parts) == 1 else 0
+            edged = _ascii_alnum(parts[0][0]) or _ascii_alnum(parts[-1][-1])
+            self._by_first[idx].append((key, phrase, parts, plain, edged))
             self._count += 1
         # every (overlapping) occurrence of every atom, as (atom index, start, end) in characters,
         # in order of end position (measured: ~6× faster than pyahocorasick on 370-character texts)
@@ -147,13 +151,12 @@ class PhraseMatcher:
         first: dict[Hashable, tuple[int, int, str]] = {}  # key -> (start, end, phrase) of earliest match
         starts: dict[Hashable, set[int]] = defaultdict(set)
         for idx, positions in occ.items():
-            for key, phrase, parts in self._by_first[idx]:
-                if len(parts) == 1:
-                    n = len(parts[0])
-                    spans = [(p, p + n) for p in positions]
+            for key, phrase, parts, plain, edged in self._by_first[idx]:
+                if plain:
+                    spans = [(p, p + plain) for p in positions]
                 else:
                     spans = self._gapped(text, parts, positions)
-                if spans and (_ascii_alnum(parts[0][0]) or _ascii_alnum(parts[-1][-1])):
+                if spans and edged:
                     spans = [(a, b) for a, b in spans if bounded(text, a, b)]
                 if not spans:
                     continue

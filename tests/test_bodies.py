@@ -160,6 +160,20 @@ def test_bodies_file_errors_carry_file_and_line(tmp_path):
     assert exc.value.line == 2
 
 
+def test_a_cycle_of_parents_is_an_error_naming_the_loop(tmp_path):
+    """A body that is its own ancestor would make every walk up the parents endless."""
+    f = tmp_path / "bodies.yaml"
+    f.write_text(
+        "bodies:\n- id: a\n  name: 县甲局\n  kind: sub_unit\n  parent: b\n"
+        "- id: b\n  name: 县乙局\n  kind: sub_unit\n  parent: a\n"
+        "- id: c\n  name: 县丙局\n  kind: sub_unit\n  parent: c\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RuleFileError, match=r"'a' is its own ancestor \(a → b → a\)") as exc:
+        load_bodies(f)
+    assert exc.value.line == 2
+
+
 def test_registry_from_code():
     reg = BodyRegistry([Body(id="x", name="县甲局", kind=BodyKind.county_department, aliases=("甲局",))])
     assert reg.get("甲局").id == "x" and "县甲局" in reg and len(reg) == 1

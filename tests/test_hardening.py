@@ -167,6 +167,21 @@ def test_batch_reads_csv_with_a_title_and_body(tmp_path):
     assert main(["batch", str(src2), "-o", str(out), "--text-col", "内容", "--id-col", "编号"]) == 0
 
 
+def test_a_stray_quote_in_csv_is_an_error_not_rows_run_together(tmp_path):
+    """An unclosed quote must not swallow the rows after it into one incident (routed silently)."""
+    from dutyroute.tools.batch_io import iter_csv
+
+    src = tmp_path / "in.csv"
+    src.write_text('id,text\n1,地里烧秸秆\n2,"县道塌了个坑\n3,地里烧秸秆\n', encoding="utf-8")
+    got = list(iter_csv(src))
+    assert got[0].value == {"id": "1", "text": "地里烧秸秆"}
+    assert got[1].value is None and "opened on line 3 is never closed" in (got[1].error or "")
+    src.write_text('id,text\n1,"县道"塌了\n2,地里烧秸秆\n', encoding="utf-8")
+    got = list(iter_csv(src))
+    assert got[0].line == 2 and "not CSV" in (got[0].error or "")
+    assert got[1].value == {"id": "2", "text": "地里烧秸秆"}  # the next row is read as it is
+
+
 def test_batch_input_is_streamed(tmp_path):
     """The first record is yielded before the rest of the input is read."""
     from dutyroute.tools.batch_io import iter_jsonl

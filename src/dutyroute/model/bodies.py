@@ -60,8 +60,8 @@ class BodyRegistry:
         lines: 1-based line of each body's entry in ``path`` (by id), for error messages.
 
     Raises:
-        RuleFileError: a duplicate id, a name or alias claimed by two bodies, or a parent that does
-            not exist.
+        RuleFileError: a duplicate id, a name or alias claimed by two bodies, a parent that does
+            not exist, or a body that is its own ancestor (a cycle of parents).
     """
 
     def __init__(
@@ -99,8 +99,31 @@ class BodyRegistry:
                     path=path,
                     line=self._lines.get(body.id),
                 )
+        self._check_parents_form_a_tree()
         self._names = [b.name for b in self._bodies]
         self._prefixes = _place_prefixes(self._bodies)
+
+    def _check_parents_form_a_tree(self) -> None:
+        """Every chain of parents ends (no body is its own ancestor); linear in the bodies: each
+        body is walked at most once, the chains already known to end are not walked again."""
+        ends: set[str] = set()
+        for body in self._bodies:
+            chain: list[str] = []
+            on_chain: set[str] = set()
+            cur: Body | None = body
+            while cur is not None and cur.id not in ends:
+                if cur.id in on_chain:
+                    loop = [*chain[chain.index(cur.id) :], cur.id]
+                    raise RuleFileError(
+                        f"body {cur.id!r} is its own ancestor ({' → '.join(loop)}): a parent chain "
+                        "must end at a body without a parent; fix the 'parent:' of one of them",
+                        path=self.path,
+                        line=self._lines.get(cur.id),
+                    )
+                chain.append(cur.id)
+                on_chain.add(cur.id)
+                cur = self._by_id.get(cur.parent) if cur.parent else None
+            ends.update(chain)
 
     # ── lookups ──────────────────────────────────────────────────────────────────────────────
     def __iter__(self) -> Iterator[Body]:

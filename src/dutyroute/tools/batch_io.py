@@ -260,7 +260,9 @@ def iter_csv(
             else:
                 yield (text or "").lstrip(_BOM) + "\n"
 
-    reader = csv.reader(text_lines())
+    # strict: a stray quote is an error of its row, never a quoted field silently running on
+    # through the rows after it to the end of the file
+    reader = csv.reader(text_lines(), strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -287,7 +289,18 @@ def iter_csv(
         except StopIteration:
             return
         except csv.Error as exc:
-            yield JsonLine(start, error=f"not CSV: {exc}")
+            first = numbers[start - 1] if start - 1 < len(numbers) else start
+            if "unexpected end of data" in str(exc):
+                last = numbers[-1] if numbers else first
+                yield JsonLine(
+                    first,
+                    error=(
+                        f"a quoted field opened on line {first} is never closed, so lines {first}–{last} "
+                        'would be one row: close the quote ("…") or remove the stray one'
+                    ),
+                )
+            else:
+                yield JsonLine(first, error=f"not CSV: {exc}; quote a cell that holds quotes or commas")
             continue
         first = numbers[start - 1] if start - 1 < len(numbers) else start
         if first in bad:

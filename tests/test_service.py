@@ -107,6 +107,25 @@ def test_malformed_json_says_where_it_broke(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("path", "raw", "status"),
+    [
+        ("/v1/route", b'{"text": "\\u8def\\u9762", "facts": {"\\ud800": "x"}}', 422),
+        ("/v1/route", b'{"text": "\\u8def\\u9762", "facts": {"road_class": "\\ud800"}}', 422),
+        ("/v1/route/batch", b'{"items": [{"id": "\\udc00", "text": "\\u70e7"}]}', 422),
+        ("/open311/v2/requests.json", b'{"description": "\\ud800\\u70e7"}', 400),
+    ],
+    ids=["fact name", "fact value", "batch id", "open311 description"],
+)
+def test_a_lone_surrogate_anywhere_is_the_clients_error_not_a_500(
+    client: TestClient, path: str, raw: bytes, status: int
+) -> None:
+    """JSON's \\ud800 escape carries a lone surrogate that no UTF-8 response can hold."""
+    r = client.post(path, content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == status, r.text
+    assert "lone surrogate (U+D" in r.text
+
+
+@pytest.mark.parametrize(
     "raw",
     [b'{"text": "\xff\xfe"}', b'{"text":' + b"[" * 20000 + b"]" * 20000 + b"}"],
     ids=["not-utf8", "deep"],

@@ -34,10 +34,13 @@ def error_body(
 ) -> bytes:
     """The JSON error body for ``path``: Open311's ``[{code, description}]`` under ``/open311``,
     else FastAPI's ``{"detail": [{"loc", "msg", "type"}]}``."""
+    # backslashreplace: a message that quotes the client's value (a lone surrogate in a fact
+    # name, say) still makes a valid body, the value shown as \\udXXX
     if path.startswith("/open311"):
-        return json.dumps([{"code": status, "description": message}], ensure_ascii=False).encode()
+        body = json.dumps([{"code": status, "description": message}], ensure_ascii=False)
+        return body.encode("utf-8", "backslashreplace")
     detail = [{"loc": loc or [], "msg": message, "type": kind or f"http_{status}"}]
-    return json.dumps({"detail": detail}, ensure_ascii=False).encode()
+    return json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8", "backslashreplace")
 
 
 async def _reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] = []) -> None:  # noqa: B006

@@ -33,7 +33,7 @@ from ..model.decision import Decision
 from ..model.lists import Matter, Rulebook
 from ..routing.router import MAX_RAW_CHARS, Router
 from .calls import ServiceError, route_in_thread
-from .schemas import RouteRequest
+from .schemas import RouteRequest, refuse_lone_surrogates
 from .settings import ServiceSettings
 
 __all__ = ["deciding_facts", "install_open311"]
@@ -233,12 +233,17 @@ def _read_form(
 
     Raises:
         ServiceError: 401 without the right api_key, 404 for an unknown service_code, 400 without a
-            description (and no code) or with one over MAX_RAW_CHARS.
+            description (and no code), with one over MAX_RAW_CHARS, or with a lone surrogate in a
+            field.
     """
     if required_key is not None:
         sent = form.get("api_key")
         if not sent or not secrets.compare_digest(sent.encode(), required_key.encode()):
             raise ServiceError(401, "missing or wrong api_key (form field or X-API-Key header)")
+    try:
+        refuse_lone_surrogates((k, str(v)) for k, v in form.items())
+    except ValueError as exc:
+        raise ServiceError(400, str(exc)) from None
     code = (form.get("service_code") or "").strip() or None
     text = (form.get("description") or "").strip()
     attrs = {

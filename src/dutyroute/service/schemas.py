@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..model.decision import Decision
 from ..routing.router import MAX_RAW_CHARS
@@ -19,7 +21,28 @@ __all__ = [
     "MatterSummary",
     "RouteRequest",
     "VersionInfo",
+    "refuse_lone_surrogates",
 ]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def refuse_lone_surrogates(fields: Iterable[tuple[str, str]]) -> None:
+    """Refuse a lone surrogate (U+D800–U+DFFF) in any ``(where, text)`` of ``fields``.
+
+    JSON's ``\\ud800`` escapes can carry one into a Python string, but no UTF-8 text can hold it:
+    routed, echoed or logged, it would break the response instead of the request.
+
+    Raises:
+        ValueError: naming the field and the character's position (never the character itself).
+    """
+    for where, text in fields:
+        m = _LONE_SURROGATE.search(text)
+        if m is not None:
+            raise ValueError(
+                f"{where}: character {m.start() + 1} is a lone surrogate (U+{ord(m.group()):04X}), which "
+                "no UTF-8 text can hold; send valid Unicode (a \\ud8xx escape needs its \\udcxx pair)"
+            )
 
 
 class RouteRequest(BaseModel):
@@ -40,11 +63,27 @@ class RouteRequest(BaseModel):
     )
     limit: int = Field(default=5, ge=0, le=50, description="Most alternatives returned (0–50).")
 
+    @model_validator(mode="after")
+    def _valid_unicode(self) -> RouteRequest:
+        refuse_lone_surrogates(self._strings())
+        return self
+
+    def _strings(self) -> Iterator[tuple[str, str]]:
+        yield "text", self.text
+        for name, value in (self.facts or {}).items():
+            yield "facts (a name)", name
+            yield "facts (a value)", value
+
 
 class BatchItem(RouteRequest):
     """One item of a batch: a route request with the caller's id (echoed back)."""
 
     id: str | int | None = Field(default=None, description="The caller's id of the incident (echoed).")
+
+    def _strings(self) -> Iterator[tuple[str, str]]:
+        yield from super()._strings()
+        if isinstance(self.id, str):
+            yield "id", self.id
 
 
 class BatchRequest(BaseModel):

@@ -26,6 +26,17 @@ from dutyroute.store.resources import rules_dir
 from dutyroute.store.rules import load_rules
 from dutyroute.text.normalize import normalize
 
+
+@pytest.mark.parametrize("text", ["……", "...", "110", "12345", "￥%……&*（）", "1，2。3"])
+def test_a_text_without_a_word_is_refused_not_routed(router, text: str) -> None:
+    """Digits, punctuation and symbols alone describe no incident: dispatching one would send a
+    ticket to a body for nothing (an ellipsis routed to the service centre, say)."""
+    with pytest.raises(IncidentTextError, match="has no word in it"):
+        router.route(text)
+    # a number beside words is part of an incident, and stays in the text that was read
+    assert router.route("打了110没人来，村口有人打架").trace.text.startswith("打了110")
+
+
 # ── linear cost, counted in Python line events (not seconds) ───────────────────────────────
 
 

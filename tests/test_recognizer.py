@@ -190,6 +190,7 @@ def test_an_acting_body_picked_among_several_departments_is_a_confidence_feature
     matter), and not when the list, a rule or a fact gave it."""
     from dutyroute.routing.acting import BY_CLAUSES, BY_LEAD, chosen_among_several
     from dutyroute.routing.fusion import CALIBRATION_FEATURES
+    from dutyroute.routing.intake import checked_text
     from dutyroute.tools.crossval import _cal_inputs
 
     assert chosen_among_several(BY_CLAUSES) and chosen_among_several(BY_LEAD)
@@ -199,7 +200,7 @@ def test_an_acting_body_picked_among_several_departments_is_a_confidence_feature
     given = router.route("村西头有人在自家地里烧麦秸")  # B96: the basic list names the township
     assert picked.trace.note.removeprefix("acting: ") in (BY_CLAUSES, BY_LEAD)
     for text, d in (("移民搬迁的安置房漏水了", picked), ("村西头有人在自家地里烧麦秸", given)):
-        norm = router._checked(text)
+        norm = checked_text(text)
         w = router._analyse(norm, router._evidence.prepare(norm), {}, ())[0]
         _, matter = router.graph.matter(d.matter)
         assert router._acting.picks_among_several(matter, w) == chosen_among_several(

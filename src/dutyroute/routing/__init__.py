@@ -2,7 +2,8 @@
 
 Stages, one module each (:class:`~dutyroute.routing.router.Router` runs them in order)::
 
-    text ─▶ evidence (phrases, facts, spans) ─▶ candidates (BM25 + concepts, rules) ─▶ decision
+    text (intake: normalised, checked) ─▶ evidence (phrases, facts, spans) ─▶ candidates (BM25 +
+    concepts, rules) ─▶ decision
 """
 
 from .router import Router

@@ -49,21 +49,17 @@ from .decide import DecisionBuilder
 from .evidence import EvidenceReader
 from .facts import read_facts, validate_caller_facts
 from .fusion import MODEL_TOP, EngineView, Fusion
+from .intake import MAX_RAW_CHARS, MAX_TEXT_CHARS, checked_text
 from .recognizer import OUT_OF_SCOPE, Recognizer
 from .retrieve import Candidate, MatterIndex
 from .rules import RuleApplier
 from .state import RouteState
 
-__all__ = ["CLARIFY_RATIO", "MAX_TEXT_CHARS", "UNMATCHED_SCORE", "Router"]
+__all__ = ["CLARIFY_RATIO", "MAX_RAW_CHARS", "MAX_TEXT_CHARS", "UNMATCHED_SCORE", "Router"]
 
-MAX_TEXT_CHARS = 5000
 FACT_LOOKAHEAD = 3
 """After fusion, a known deciding fact re-decides among the first this many candidates (see
 :meth:`dutyroute.routing.contrasts.ContrastApplier.apply`)."""
-"""Longest incident text accepted, in characters after normalisation."""
-MAX_RAW_CHARS = 4 * MAX_TEXT_CHARS
-"""Longest text accepted before normalisation (markup, spaces and punctuation included): a text
-is refused before any work is spent on it when it is longer than this."""
 UNMATCHED_SCORE = 30.0
 """A text whose best candidate scores below this (retrieve units) is ``unmatched``."""
 UNMATCHED_SCORE_NO_CONCEPT = 60.0
@@ -237,7 +233,8 @@ class Router:
 
         Raises:
             IncidentTextError: the text is longer than 20,000 characters as given, or empty or
-                longer than 5,000 characters after normalisation.
+                longer than 5,000 characters after normalisation, or holds no word (only digits,
+                punctuation or symbols: ``……``, ``110``).
             NotFoundError: ``facts`` names an unknown fact or value.
             TypeError: ``text`` is not a string, ``facts`` not a mapping of strings, or ``limit``
                 not an integer.
@@ -252,7 +249,7 @@ class Router:
                 return self._by_version[rb.version].route(text, facts=facts, limit=limit)
         limit = _check_limit(limit)
         caller = validate_caller_facts(self.rules.facts, facts)
-        norm = self._checked(text)
+        norm = checked_text(text)
         work_text = self._evidence.prepare(norm)
         decision = self._route_text(norm, work_text, caller, limit, repairs=())
         if decision.status != "unmatched" or len(work_text) > PINYIN_MAX_CHARS:
@@ -327,34 +324,6 @@ class Router:
                 else:
                     raise TypeError(f"text {i}: {exc}") from exc
         return out
-
-    @staticmethod
-    def _checked(text: str) -> str:
-        """The normalised text, or IncidentTextError / TypeError (see :meth:`route`)."""
-        if isinstance(text, str) and len(text) > MAX_RAW_CHARS:
-            raise IncidentTextError(
-                f"incident text has {len(text)} characters, more than the {MAX_RAW_CHARS} accepted before "
-                f"normalisation (at most {MAX_TEXT_CHARS} after it); split it into separate incidents "
-                "or pass a summary",
-                length=len(text),
-                limit=MAX_RAW_CHARS,
-            )
-        norm = normalize(text)
-        if not norm:
-            raise IncidentTextError(
-                "incident text is empty after normalisation (only whitespace, punctuation, markup or "
-                "emoji); pass a description of the incident",
-                length=0,
-                limit=MAX_TEXT_CHARS,
-            )
-        if len(norm) > MAX_TEXT_CHARS:
-            raise IncidentTextError(
-                f"incident text has {len(norm)} characters after normalisation, more than the limit of "
-                f"{MAX_TEXT_CHARS}; split it into separate incidents or pass a summary",
-                length=len(norm),
-                limit=MAX_TEXT_CHARS,
-            )
-        return norm
 
     # ── the stages ──────────────────────────────────────────────────────────────────────────
     def _route_text(
@@ -453,7 +422,7 @@ class Router:
         Raises:
             IncidentTextError, TypeError: as :meth:`route`.
         """
-        norm = self._checked(text)
+        norm = checked_text(text)
         work, _, screens = self._analyse(norm, self._evidence.prepare(norm), {}, ())
         floor = self._floor(work, screens)
         return self._engine_view(work, floor, screens), work.outside is not None

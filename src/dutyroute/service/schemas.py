@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..model.decision import Decision
-from ..routing.router import MAX_RAW_CHARS
+from ..routing.intake import MAX_RAW_CHARS
 
 __all__ = [
     "BatchItem",

@@ -12,8 +12,10 @@ Steps, in order (each is cheap; 2,000 messages of ~390 characters take ~0.1 s in
    compatibility characters are folded.
 3. Traditional → simplified Chinese with OpenCC's ``t2s`` table (``燒秸稈`` → ``烧秸秆``); measured at
    about 15 µs per message, so it is always on.
-4. Punctuation and symbols: sentence enders (``。！？；…``) become ``。``, every other punctuation
-   mark or symbol (commas, slashes, emoji, dashes …) becomes ``，``; brackets and quotes are dropped.
+4. Punctuation and symbols: sentence enders (``。！？；``) become ``。``, every other punctuation
+   mark or symbol (commas, slashes, emoji, dashes) becomes ``，``; brackets and quotes are dropped.
+   The ellipsis ``…`` is NFKC's ``...`` by then, and dots stay (decimal points), so ``……`` reads
+   as ``......`` (the recognizer was trained so; a text of dots alone is refused by the router).
    Runs collapse to one mark, and leading or trailing marks are removed — so trailing ``！！``
    or ``。`` never change a decision.
 5. Whitespace: control and zero-width characters are removed; whitespace between two CJK

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dutyroute.cli import app
-from dutyroute.errors import NotFoundError
+from dutyroute.errors import InputError, NotFoundError
 
 # text, returned by, facts → justified, kind, the matter, who should take it instead
 TABLE = [
@@ -89,6 +89,13 @@ def test_body_names_go_through_aliases_sub_units_and_did_you_mean(router) -> Non
     assert police.returned_by == "县公安局" and "县交通警察大队属县公安局" in police.explanation
     with pytest.raises(NotFoundError, match="火星局"):
         router.check_return("县道上塌了个大坑", "火星局")
+    # a name that fits many bodies equally (every 县…局) names none of them: no verdict on a guess
+    with pytest.raises(NotFoundError, match=r"no body '县'.*did you mean"):
+        router.check_return("县道上塌了个大坑", "县")
+    with pytest.raises(TypeError, match="body name must be a string"):
+        router.check_return("县道上塌了个大坑", None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="reason must be a string"):
+        router.check_return("县道上塌了个大坑", "县交通局", reason=5)  # type: ignore[arg-type]
 
 
 def test_a_decision_can_be_judged_without_routing_again(router) -> None:  # type: ignore[no-untyped-def]
@@ -96,6 +103,9 @@ def test_a_decision_can_be_judged_without_routing_again(router) -> None:  # type
     assert router.check_return(d, "县公安局") == router.check_return(
         "工地半夜还在打桩，吵得睡不着", "县公安局"
     )
+    # facts change the route of a text; a Decision was routed already, so they are refused, not dropped
+    with pytest.raises(InputError, match="facts apply when a text is routed"):
+        router.check_return(d, "县公安局", facts={"noise_source": "建筑工地"})
 
 
 def test_reasons_are_echoed_and_place_disputes_say_what_the_lists_cannot_judge(router) -> None:  # type: ignore[no-untyped-def]

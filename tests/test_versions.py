@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -65,6 +65,9 @@ def test_route_as_of_uses_the_version_in_force(versioned: Path) -> None:
     )
     assert (new.matter, new.acting, new.rulebook_version) == ("R3", ("县市场监督管理局",), "2024-01-01/..")
     assert router.route(PRICE).rulebook_version == "2024-01-01/.."  # default: the newest
+    # a ticket's timestamp is its day (a datetime does not compare with a date by itself)
+    stamped = router.route(PRICE, as_of=datetime(2023, 6, 1, 23, 59))
+    assert stamped.rulebook_version == "2023-01-01/2023-12-31"
     assert old.rulebook_hash != new.rulebook_hash
 
 

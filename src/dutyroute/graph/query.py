@@ -23,6 +23,10 @@ from .records import BodyMatch, Link, Violation, Workload
 _LIST_ORDER = {ListKind.basic: 0, ListKind.cooperative: 1, ListKind.reclaimed: 2}
 _REL_ORDER = {r: i for i, r in enumerate(Relation)}
 
+FUZZY_MARGIN = 5.0
+"""A close spelling names a body only when it scores at least this much (rapidfuzz WRatio, 0–100)
+above every other body: ``县`` or ``乡`` fit dozens of names equally well and name none of them."""
+
 
 class ResponsibilityGraph:
     """Typed queries over the responsibility graph of one or more rulebooks.
@@ -115,9 +119,14 @@ class ResponsibilityGraph:
             :class:`BodyMatch`; ``how == "fuzzy"`` means the caller should be told "did you mean".
 
         Raises:
-            NotFoundError: nothing close enough; ``suggestions`` has the closest names.
+            NotFoundError: nothing close enough, or several bodies about as close (within
+                :data:`FUZZY_MARGIN`); ``suggestions`` has the closest names.
+            TypeError: ``name`` is not a string.
         """
+        if not isinstance(name, str):
+            raise TypeError(f"a body name must be a string such as '县公安局', got {type(name).__name__}")
         best: tuple[float, Body] | None = None
+        runner_up = 0.0  # the best score of another body: a tie means the name does not pick one
         suggestions: list[str] = []
         for bodies in self._bodies:
             body, how = bodies.resolve(name)
@@ -127,9 +136,14 @@ class ResponsibilityGraph:
             for cand, score in bodies.suggest(name):
                 if cand not in suggestions:
                     suggestions.append(cand)
+                found = bodies.registry.resolve(cand)
                 if best is None or score > best[0]:
-                    best = (score, bodies.registry.resolve(cand))
-        if best is not None and best[0] >= min_score:
+                    if best is not None and best[1].id != found.id:
+                        runner_up = max(runner_up, best[0])
+                    best = (score, found)
+                elif found.id != best[1].id:
+                    runner_up = max(runner_up, score)
+        if best is not None and best[0] >= min_score and best[0] - runner_up >= FUZZY_MARGIN:
             return BodyMatch(name, best[1], "fuzzy", best[0])
         raise NotFoundError("body", name, suggestions[:3])
 

@@ -31,7 +31,7 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
-from ..errors import IncidentTextError
+from ..errors import IncidentTextError, InputError
 from ..graph.query import ResponsibilityGraph
 from ..model.decision import Decision, ModelScore, Precedent, RouteFailure, RuleFiring, TermHit
 from ..model.lists import Rulebook
@@ -402,11 +402,20 @@ class Router:
             when a fact decides, ``depends_on`` with the verdict under each answer.
 
         Raises:
-            NotFoundError: no such body (with "did you mean"). IncidentTextError, TypeError: as
-            :meth:`route`.
+            NotFoundError: no such body, or a name several bodies fit about as well (``县``), with
+                "did you mean". InputError: ``facts`` given with a Decision (they apply to routing a
+                text). TypeError: ``returned_by`` or ``reason`` is not a string. IncidentTextError,
+                TypeError: as :meth:`route`.
         """
         from .returns import check_return
 
+        if facts and isinstance(text_or_decision, Decision):
+            raise InputError(
+                "facts apply when a text is routed, and this Decision was routed already: pass the "
+                "incident text with the facts, or route it with them first"
+            )
+        if reason is not None and not isinstance(reason, str):
+            raise TypeError(f"reason must be a string such as '职能不符', got {type(reason).__name__}")
         d = (
             text_or_decision
             if isinstance(text_or_decision, Decision)

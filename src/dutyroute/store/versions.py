@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import InputError
@@ -68,12 +68,15 @@ def version_problems(books: tuple[Rulebook, ...]) -> list[VersionProblem]:
 
 
 def as_date(value: date | str, *, what: str = "as_of") -> date:
-    """``value`` as a date (a ``date`` or an ISO ``YYYY-MM-DD`` string).
+    """``value`` as a date (a ``date``, a ``datetime`` — its calendar day, as written, time zone
+    ignored — or an ISO ``YYYY-MM-DD`` string).
 
     Raises:
         InputError: not a date (names the value and the format).
         TypeError: neither a date nor a string.
     """
+    if isinstance(value, datetime):  # a datetime is a date too, but does not compare with one
+        return value.date()
     if isinstance(value, date):
         return value
     if not isinstance(value, str):

@@ -328,6 +328,17 @@ def test_a_regex_that_backtracks_catastrophically_is_refused(rules_copy):
         load_rules(rules_copy)
 
 
+@pytest.mark.parametrize("rx", ["", "(村)?", "[0-9]*"])
+def test_a_regex_that_matches_the_empty_text_is_refused(rules_copy, rx):
+    """It would read its value in every incident (a road class for every text, say)."""
+    facts = rules_copy / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    marker = "regex: ['(?<![A-Za-z0-9])G"
+    facts.write_text(text.replace(marker, f"regex: ['{rx}', '(?<![A-Za-z0-9])G", 1), encoding="utf-8")
+    with pytest.raises(RuleFileError, match="matches the empty text"):
+        load_rules(rules_copy)
+
+
 def test_yaml_aliases_are_refused(rules_copy):
     bomb = "x: &a [烧秸秆, 烧秸秆]\ny: &b [*a, *a, *a, *a]\n"
     (rules_copy / "scope.yaml").write_text(bomb + (rules_copy / "scope.yaml").read_text(encoding="utf-8"))

@@ -32,6 +32,13 @@ def test_bundled_rules_have_no_errors_or_warnings():
     assert {f.matter for f in findings if f.code == "placeholder"} >= {"C74", "R30", "R37", "R41"}
 
 
+def test_a_rules_folder_without_a_rulebook_is_an_error(rules_copy: Path) -> None:
+    """Lint fails where routing would: Router.from_dir refuses a folder with no rulebook."""
+    shutil.rmtree(rules_copy)  # the rulebook folder; bodies.yaml and the rule files stay
+    findings = lint_path(rules_copy.parent)
+    assert "no-rulebook" in codes(findings, "error")
+
+
 def test_seed_lints_clean_with_the_parsers_notes():
     findings = lint_path(SEED)
     assert codes(findings, "error") == set() and codes(findings, "warning") == set()

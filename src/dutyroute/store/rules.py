@@ -187,7 +187,8 @@ def _need(entry: Mapping[str, Any], key: str, path: Path, keys: tuple[Any, ...],
 
 
 def _regex(rx: str, path: Path, keys: tuple[Any, ...], what: str) -> re.Pattern[str]:
-    """Compile a fact regex, refusing one that can backtrack catastrophically.
+    """Compile a fact regex, refusing one that matches the empty text (it would decide every
+    incident) or that can backtrack catastrophically.
 
     The check is regexploit's (Doyensec's ReDoS finder, which models how Python's ``re``
     backtracks): a pattern with a star height above 2 over overlapping characters, such as
@@ -197,6 +198,13 @@ def _regex(rx: str, path: Path, keys: tuple[Any, ...], what: str) -> re.Pattern[
         compiled = re.compile(rx)
     except re.error as exc:
         raise _fail(path, keys, f"{what}: bad regex {rx!r}: {exc}") from None
+    if compiled.match("") is not None:
+        raise _fail(
+            path,
+            keys,
+            f"{what}: regex {rx!r} matches the empty text, so it would read this value in every "
+            "incident; make it need at least one character (e.g. + instead of *)",
+        )
     with warnings.catch_warnings():  # regexploit imports sre_parse, deprecated since Python 3.11
         warnings.simplefilter("ignore", DeprecationWarning)
         import regexploit.redos

@@ -282,6 +282,17 @@ def _lint_rules_dir(p: Path) -> list[Finding]:
     """A ``rules/`` directory: its rulebooks, ``bodies.yaml`` and rule files, checked together."""
     findings: list[Finding] = []
     book_dirs = sorted(d for d in p.iterdir() if (d / META_FILE).exists())
+    if not book_dirs:  # nothing to route with: Router.from_dir and `route --rules` refuse it
+        findings.append(
+            Finding(
+                _display(p),
+                None,
+                "error",
+                "no-rulebook",
+                f"no rulebook here: neither {META_FILE} nor a folder holding one; compile one with: "
+                f"dutyroute compile SEED --township 乡名 -o {_display(p)}/<township>/",
+            )
+        )
     used: set[str] = set()
     loaded: list[Rulebook] = []
     for d in book_dirs:

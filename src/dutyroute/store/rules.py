@@ -199,12 +199,8 @@ def _regex(rx: str, path: Path, keys: tuple[Any, ...], what: str) -> re.Pattern[
     except re.error as exc:
         raise _fail(path, keys, f"{what}: bad regex {rx!r}: {exc}") from None
     if compiled.match("") is not None:
-        raise _fail(
-            path,
-            keys,
-            f"{what}: regex {rx!r} matches the empty text, so it would read this value in every "
-            "incident; make it need at least one character (e.g. + instead of *)",
-        )
+        why = "so it would read this value in every incident; make it need a character (+, not *)"
+        raise _fail(path, keys, f"{what}: regex {rx!r} matches the empty text, {why}")
     with warnings.catch_warnings():  # regexploit imports sre_parse, deprecated since Python 3.11
         warnings.simplefilter("ignore", DeprecationWarning)
         import regexploit.redos

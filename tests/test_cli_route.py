@@ -283,6 +283,7 @@ def test_eval_labels_with_unknown_matters_or_bodies_are_errors_with_did_you_mean
             "clarify": None,
         },
         {"id": "4", "text": "x", "accept": [{**route, "acting": ["公安局"]}], "clarify": None},
+        {"id": "5", "text": "\u0000", "accept": [route], "clarify": None},
     ]
     cases = tmp_path / "cases.jsonl"
     cases.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in rows), encoding="utf-8")
@@ -291,6 +292,8 @@ def test_eval_labels_with_unknown_matters_or_bodies_are_errors_with_did_you_mean
     assert "cases.jsonl:2: accept #1: unknown matter 'C999'; did you mean 'C9 " in err
     assert "cases.jsonl:3: accept #1: acting: unknown body '县公安厅'; did you mean '县公安局'" in err
     assert "cases.jsonl:4: accept #1: acting '公安局' is another name of '县公安局'" in err
+    # a text the router refuses is a label error with its line, not the end of the whole run
+    assert "cases.jsonl:5: text: incident text is empty after normalisation" in err
     assert "cases.jsonl:1:" not in err
 
 

@@ -203,20 +203,26 @@ def _case(obj: Any, path: Path, n: int) -> LabeledCase:
 
 
 def check_cases(
-    cases: Sequence[LabeledCase], rulebook: Rulebook, *, path: str | Path | None = None
+    cases: Sequence[LabeledCase],
+    rulebook: Rulebook,
+    *,
+    path: str | Path | None = None,
 ) -> list[CaseFormatError]:
     """Labels that cannot be scored against ``rulebook``, one error each (``file:line: …``).
 
     A label naming a matter id the rulebook does not have (``C999``), a body that is not a
     canonical name (an unknown ``县公安厅`` or an alias such as ``县农业农村局``), a ``reclaimed``
     that is not true/false, or a ``clarify`` option pointing past ``accept`` would be scored as a
-    miss whatever the router answers; each is reported instead, with "did you mean" suggestions
-    (rapidfuzz over the rulebook's matter ids and titles, and its canonical body names).
+    miss whatever the router answers; a text the router refuses (empty, too long, without a word)
+    would stop the run. Each is reported instead, with "did you mean" suggestions (rapidfuzz over
+    the rulebook's matter ids and titles, and its canonical body names).
 
     Returns:
         Errors in file order; empty when every label can be scored.
     """
+    from ..errors import IncidentTextError
     from ..model.bodies import BodyRegistry
+    from ..routing.intake import checked_text
 
     registry = BodyRegistry(rulebook.bodies)
     matters = frozenset(m.id for m in rulebook.matters)
@@ -231,6 +237,10 @@ def check_cases(
             ),
             *_clarify_problems(case),
         ]
+        try:
+            checked_text(case.text)
+        except IncidentTextError as exc:
+            problems.append(f"text: {exc}")
         out.extend(CaseFormatError(p, path=path, line=case.line or None) for p in problems)
     return out
 
@@ -283,7 +293,9 @@ def _route_problems(
 
 
 def _clarify_problems(case: LabeledCase) -> Iterator[str]:
-    """What makes a label's ``clarify`` unscorable: not {fact, options}, or an option past ``accept``."""
+    """What makes a label's ``clarify`` unscorable: not {fact, options}, or an option past ``accept``.
+    Its ``fact`` and option names are the labeler's words, not scored: a question is right when
+    its answers lead to the accepted routes."""
     clarify = case.clarify
     if clarify is None:
         return

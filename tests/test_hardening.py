@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from dutyroute import IncidentTextError, RuleFileError
 from dutyroute.cli import main
-from dutyroute.errors import NotFoundError
+from dutyroute.errors import CaseFormatError, NotFoundError
 from dutyroute.model.decision import Decision, RouteFailure
 from dutyroute.routing.router import MAX_RAW_CHARS, MAX_TEXT_CHARS
 from dutyroute.store.resources import rules_dir
@@ -191,6 +191,17 @@ def test_a_stray_quote_in_csv_is_an_error_not_rows_run_together(tmp_path):
     got = list(iter_csv(src))
     assert got[0].line == 2 and "not CSV" in (got[0].error or "")
     assert got[1].value == {"id": "2", "text": "地里烧秸秆"}  # the next row is read as it is
+    src.write_text("id,text,text\n1,地里烧秸秆,县道塌了\n", encoding="utf-8")
+    with pytest.raises(CaseFormatError, match="column 'text' appears twice"):
+        list(iter_csv(src))
+
+
+def test_route_many_refuses_one_string_and_facts_that_are_no_mapping(router) -> None:
+    """One string would be routed character by character; a list of facts would be dropped."""
+    with pytest.raises(TypeError, match="got one string"):
+        router.route_many("县道塌了个坑")
+    with pytest.raises(TypeError, match="facts must be a mapping"):
+        router.route("县道塌了个坑", facts=[])  # type: ignore[arg-type]
 
 
 def test_batch_input_is_streamed(tmp_path):

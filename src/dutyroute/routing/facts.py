@@ -76,7 +76,7 @@ def validate_caller_facts(specs: Iterable[FactSpec], facts: Mapping[str, str] | 
             the close names or the allowed values).
         TypeError: ``facts`` is not a mapping, or a value is not a string (``None`` included).
     """
-    if not facts:
+    if facts is None:
         return {}
     if not isinstance(facts, Mapping):
         raise TypeError(f"facts must be a mapping like {{'road_class': '县道'}}, got {type(facts).__name__}")

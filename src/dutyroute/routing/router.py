@@ -305,11 +305,14 @@ class Router:
 
         Raises:
             IncidentTextError: with ``errors="raise"``, a text is empty or too long; the message
-                gives its 0-based index. TypeError: a text is not a string (``"raise"``), or
-                ``facts``/``limit`` are malformed (always). ValueError: ``errors`` is neither value.
+                gives its 0-based index. TypeError: ``texts`` is one string, a text is not a string
+                (``"raise"``), or ``facts``/``limit`` are malformed (always). ValueError: ``errors``
+                is neither value.
         """
         if errors not in ("raise", "return"):
             raise ValueError(f"errors must be 'raise' or 'return', got {errors!r}")
+        if isinstance(texts, (str, bytes)):  # iterating it would route each character
+            raise TypeError("texts must be a list of incident texts, got one string; use route() for one")
         limit = _check_limit(limit)
         validate_caller_facts(self.rules.facts, facts)
         out: list[Decision | RouteFailure] = []

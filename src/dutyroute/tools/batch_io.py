@@ -243,8 +243,9 @@ def iter_csv(
         encoding, name: as for :func:`iter_jsonl`.
 
     Raises:
-        CaseFormatError: the file cannot be opened, has no header, or a text column named is not in
-            it (the message lists the columns). A row without text is that row's error.
+        CaseFormatError: the file cannot be opened, has no header, names a column twice in it, or a
+            text column named is not in it (the message lists the columns). A row without text is
+            that row's error.
     """
     shown = name or (str(source) if isinstance(source, (str, Path)) else "<stdin>")
     lines = _decoded_lines(source, encoding, shown)
@@ -270,6 +271,13 @@ def iter_csv(
     except csv.Error as exc:
         raise CaseFormatError(f"not CSV: {exc}", path=shown) from None
     cols = [h.strip() for h in header]
+    twice = sorted({c for c in cols if c and cols.count(c) > 1})
+    if twice:  # which of the two would hold the text (or the id) is anyone's guess
+        raise CaseFormatError(
+            f"column {', '.join(map(repr, twice))} appears twice in the header; rename one",
+            path=shown,
+            line=1,
+        )
     chosen = list(text_cols) or _default_text_cols(cols)
     missing = [c for c in chosen if c not in cols]
     if not chosen or missing:

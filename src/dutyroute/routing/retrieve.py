@@ -396,7 +396,7 @@ class MatterIndex:
             for e in q.entries:
                 if q.boosts.get(e, 1.0) >= 1.0:  # entries damped as background do not expand
                     ids |= self._expansion_ids.get(e, frozenset())
-        bm = self._bm25_sum(np.fromiter(sorted(ids), dtype=np.int64, count=len(ids)))
+        bm = self._bm25_sum(np.sort(np.fromiter(ids, dtype=np.int64, count=len(ids))))
         n_grams = len(q.grams)
         if n_grams > LONG_QUERY_GRAMS:
             # a long message shares many bigrams with long clauses by chance: damp BM25 so the
@@ -418,11 +418,12 @@ class MatterIndex:
         total = np.round(bm + conc, 9)
         positive = np.flatnonzero(total > 0)
         order = positive[np.lexsort((positive, -total[positive]))][:limit]
-        return [
-            Candidate(
-                self.matters[p], float(total[p]), float(bm[p]), float(conc[p]), credited.get(int(p), [])
+        matters = self.matters
+        return [  # .tolist(): Python floats and ints at once, not one numpy scalar at a time
+            Candidate(matters[p], t, b, c, credited.get(p, []))
+            for p, t, b, c in zip(
+                order.tolist(), total[order].tolist(), bm[order].tolist(), conc[order].tolist(), strict=True
             )
-            for p in order
         ]
 
     def _bm25_sum(self, rows: np.ndarray) -> np.ndarray:

@@ -152,16 +152,19 @@ class PhraseMatcher:
         starts: dict[Hashable, set[int]] = defaultdict(set)
         for idx, positions in occ.items():
             for key, phrase, parts, plain, edged in self._by_first[idx]:
-                if plain:
-                    spans = [(p, p + plain) for p in positions]
+                if plain and not edged:  # every occurrence counts; the first starts earliest
+                    starts[key].update(positions)
+                    s0, e0 = positions[0], positions[0] + plain
                 else:
-                    spans = self._gapped(text, parts, positions)
-                if spans and edged:
-                    spans = [(a, b) for a, b in spans if bounded(text, a, b)]
-                if not spans:
-                    continue
-                starts[key].update(p for p, _ in spans)
-                s0, e0 = spans[0]
+                    spans = (
+                        [(p, p + plain) for p in positions] if plain else self._gapped(text, parts, positions)
+                    )
+                    if spans and edged:
+                        spans = [(a, b) for a, b in spans if bounded(text, a, b)]
+                    if not spans:
+                        continue
+                    starts[key].update(p for p, _ in spans)
+                    s0, e0 = spans[0]
                 if key not in first or s0 < first[key][0]:
                     first[key] = (s0, e0, phrase)
         hits = [

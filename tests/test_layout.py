@@ -10,6 +10,7 @@ import networkx as nx
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "dutyroute"
 MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
 
 
 def _module_name(path: Path) -> str:
@@ -67,6 +68,18 @@ def test_no_module_is_longer_than_a_reader_can_hold():
         for p in PACKAGE.rglob("*.py")
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     }
+    assert long == {}
+
+
+def test_no_function_is_longer_than_a_screen_or_two():
+    """A function over MAX_FUNCTION_LINES is split where a reader would want it split."""
+    long = {}
+    for p in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                n = (node.end_lineno or node.lineno) - node.lineno + 1
+                if n > MAX_FUNCTION_LINES:
+                    long[f"{_module_name(p)}.{node.name}"] = n
     assert long == {}
 
 

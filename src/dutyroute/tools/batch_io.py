@@ -271,6 +271,43 @@ def iter_csv(
     except csv.Error as exc:
         raise CaseFormatError(f"not CSV: {exc}", path=shown) from None
     cols = [h.strip() for h in header]
+    where, id_at = _csv_columns(cols, text_cols, id_col, shown)
+    while True:
+        start = len(numbers) + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            first = numbers[start - 1] if start - 1 < len(numbers) else start
+            yield JsonLine(first, error=_csv_error(exc, first, numbers[-1] if numbers else first))
+            continue
+        first = numbers[start - 1] if start - 1 < len(numbers) else start
+        if first in bad:
+            yield JsonLine(first, error=bad[first])
+            continue
+        if not any(cell.strip() for cell in row):
+            yield JsonLine(first, error="blank row; expected one incident per row")
+            continue
+        if len(row) != len(cols):
+            yield JsonLine(first, error=f"row has {len(row)} cells, the header {len(cols)}")
+            continue
+        text = "。".join(row[i].strip() for i in where if row[i].strip())
+        value: dict[str, Any] = {"text": text}
+        if id_at is not None:
+            value["id"] = row[id_at]
+        yield JsonLine(first, value=value)
+
+
+def _csv_columns(
+    cols: list[str], text_cols: Sequence[str], id_col: str | None, shown: str
+) -> tuple[list[int], int | None]:
+    """Where the text column(s) and the id column are in a CSV header (see :func:`iter_csv`).
+
+    Raises:
+        CaseFormatError: a column named twice, a text or id column named that is not there, or
+            no text column to be found (the message lists the columns).
+    """
     twice = sorted({c for c in cols if c and cols.count(c) > 1})
     if twice:  # which of the two would hold the text (or the id) is anyone's guess
         raise CaseFormatError(
@@ -288,43 +325,17 @@ def iter_csv(
     ids = id_col if id_col is not None else next((c for c in ("id", "留言编号") if c in cols), None)
     if id_col is not None and id_col not in cols:
         raise CaseFormatError(f"no id column {id_col!r}; columns: {', '.join(cols)}", path=shown, line=1)
-    where = [cols.index(c) for c in chosen]
-    id_at = cols.index(ids) if ids is not None else None
-    while True:
-        start = len(numbers) + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            first = numbers[start - 1] if start - 1 < len(numbers) else start
-            if "unexpected end of data" in str(exc):
-                last = numbers[-1] if numbers else first
-                yield JsonLine(
-                    first,
-                    error=(
-                        f"a quoted field opened on line {first} is never closed, so lines {first}–{last} "
-                        'would be one row: close the quote ("…") or remove the stray one'
-                    ),
-                )
-            else:
-                yield JsonLine(first, error=f"not CSV: {exc}; quote a cell that holds quotes or commas")
-            continue
-        first = numbers[start - 1] if start - 1 < len(numbers) else start
-        if first in bad:
-            yield JsonLine(first, error=bad[first])
-            continue
-        if not any(cell.strip() for cell in row):
-            yield JsonLine(first, error="blank row; expected one incident per row")
-            continue
-        if len(row) != len(cols):
-            yield JsonLine(first, error=f"row has {len(row)} cells, the header {len(cols)}")
-            continue
-        text = "。".join(row[i].strip() for i in where if row[i].strip())
-        value: dict[str, Any] = {"text": text}
-        if id_at is not None:
-            value["id"] = row[id_at]
-        yield JsonLine(first, value=value)
+    return [cols.index(c) for c in chosen], (cols.index(ids) if ids is not None else None)
+
+
+def _csv_error(exc: csv.Error, first: int, last: int) -> str:
+    """A row's CSV error as a sentence with what to do (``first``, ``last``: the lines read for it)."""
+    if "unexpected end of data" in str(exc):
+        return (
+            f"a quoted field opened on line {first} is never closed, so lines {first}–{last} would be "
+            'one row: close the quote ("…") or remove the stray one'
+        )
+    return f"not CSV: {exc}; quote a cell that holds quotes or commas"
 
 
 def _default_text_cols(cols: list[str]) -> list[str]:

@@ -267,6 +267,15 @@ def test_file_problems_are_one_clean_line_naming_the_value_and_a_way_out(
         assert w in err
 
 
+def test_eval_of_a_file_without_cases_is_an_error_not_a_zero_report(tmp_path: Path, capsys) -> None:
+    from dutyroute.cli import main
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    assert main(["eval", str(empty)]) == 2
+    assert "no labeled case in it" in capsys.readouterr().err
+
+
 def test_eval_labels_with_unknown_matters_or_bodies_are_errors_with_did_you_mean(
     tmp_path: Path, capsys
 ) -> None:

@@ -347,6 +347,16 @@ def test_open311_errors_are_code_description_lists(client: TestClient) -> None:
     )
     assert r.status_code == 400 and "UTF-8" in r.json()[0]["description"]
     assert client.get("/open311/v2/requests.json").status_code == 501
+    # a location is not used to route, but a spec client that sends nonsense is told so
+    for lat, lon, says in (("abc", "", "not a number"), ("40.1", "1e999", "outside"), ("NaN", "", "outside")):
+        r = client.post(
+            "/open311/v2/requests.json", data={"description": "县道塌了个坑", "lat": lat, "long": lon}
+        )
+        assert r.status_code == 400 and says in r.json()[0]["description"]
+    ok = client.post(
+        "/open311/v2/requests.json", data={"description": "县道塌了个坑", "lat": "40.07", "long": "112.7"}
+    )
+    assert ok.status_code == 200
 
 
 def test_settings_from_environment_name_a_bad_value() -> None:

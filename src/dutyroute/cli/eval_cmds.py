@@ -123,6 +123,8 @@ def _scored(
             labeled, bad = read_cases_lenient(cases, encoding=encoding)
             if bad and not labeled:  # nothing readable: a problem of the file, one line
                 raise bad[0]
+            if not labeled:  # a 0/0 report would look like a run
+                raise InputError(f"{cases}: no labeled case in it; one JSON object a line: id, text, accept")
             bad_lines = list(bad)
         for e in bad_lines:  # each bad line is reported and left out; the rest is scored
             typer.echo(f"dutyroute: error: {e}", err=True)

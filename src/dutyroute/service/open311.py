@@ -233,8 +233,8 @@ def _read_form(
 
     Raises:
         ServiceError: 401 without the right api_key, 404 for an unknown service_code, 400 without a
-            description (and no code), with one over MAX_RAW_CHARS, or with a lone surrogate in a
-            field.
+            description (and no code), with one over MAX_RAW_CHARS, with a lone surrogate in a
+            field, or with a ``lat``/``long`` that is no number of degrees in range.
     """
     if required_key is not None:
         sent = form.get("api_key")
@@ -244,6 +244,17 @@ def _read_form(
         refuse_lone_surrogates((k, str(v)) for k, v in form.items())
     except ValueError as exc:
         raise ServiceError(400, str(exc)) from None
+    for key, bound in (("lat", 90.0), ("long", 180.0)):  # not used to route, but not accepted as nonsense
+        raw = (form.get(key) or "").strip()
+        if raw:
+            try:
+                degrees = float(raw)
+            except ValueError:
+                raise ServiceError(
+                    400, f"{key}: {raw[:40]!r} is not a number; send decimal degrees"
+                ) from None
+            if not -bound <= degrees <= bound:  # NaN and infinities fail this too
+                raise ServiceError(400, f"{key}: {raw[:40]!r} is outside -{bound:g}…{bound:g} degrees")
     code = (form.get("service_code") or "").strip() or None
     text = (form.get("description") or "").strip()
     attrs = {

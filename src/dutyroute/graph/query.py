@@ -125,26 +125,24 @@ class ResponsibilityGraph:
         """
         if not isinstance(name, str):
             raise TypeError(f"a body name must be a string such as '县公安局', got {type(name).__name__}")
-        best: tuple[float, Body] | None = None
-        runner_up = 0.0  # the best score of another body: a tie means the name does not pick one
-        suggestions: list[str] = []
         for bodies in self._bodies:
             body, how = bodies.resolve(name)
             if body is not None:
                 return BodyMatch(name, body, "exact" if how == "exact" else "alias")
+        suggestions: list[str] = []
+        scores: dict[str, tuple[float, Body]] = {}  # body id → its best score (first one on ties)
         for bodies in self._bodies:
             for cand, score in bodies.suggest(name):
                 if cand not in suggestions:
                     suggestions.append(cand)
                 found = bodies.registry.resolve(cand)
-                if best is None or score > best[0]:
-                    if best is not None and best[1].id != found.id:
-                        runner_up = max(runner_up, best[0])
-                    best = (score, found)
-                elif found.id != best[1].id:
-                    runner_up = max(runner_up, score)
-        if best is not None and best[0] >= min_score and best[0] - runner_up >= FUZZY_MARGIN:
-            return BodyMatch(name, best[1], "fuzzy", best[0])
+                if found.id not in scores or score > scores[found.id][0]:
+                    scores[found.id] = (score, found)
+        ranked = sorted(scores.values(), key=lambda sb: -sb[0])  # stable: ties keep the first seen
+        if ranked and ranked[0][0] >= min_score:
+            runner_up = ranked[1][0] if len(ranked) > 1 else 0.0  # a tie names no body
+            if ranked[0][0] - runner_up >= FUZZY_MARGIN:
+                return BodyMatch(name, ranked[0][1], "fuzzy", ranked[0][0])
         raise NotFoundError("body", name, suggestions[:3])
 
     # -- queries -------------------------------------------------------------------------------

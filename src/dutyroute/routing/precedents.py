@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .postings import row_entries
+
 __all__ = ["EXCERPT", "PRECEDENT_FILES", "NgramCounts", "Pool", "Precedent", "excerpt"]
 
 PRECEDENT_FILES = ("precedent_features.npy", "precedent_counts.npy", "precedent_sizes.npy")
@@ -194,14 +196,10 @@ class Pool:
         q = idx.astype(np.int32)
         j = np.minimum(np.searchsorted(self.keys, q), self.keys.size - 1)
         hit = self.keys[j] == q
-        j, wq = j[hit], w[hit]
-        lo = self.starts[j]
-        lengths = self.starts[j + 1] - lo
-        total = int(lengths.sum())
-        if total == 0:
+        pos, lengths = row_entries(self.starts, j[hit])
+        if pos.size == 0:
             return sims
-        pos = np.arange(total) + np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
-        weights = self.data[pos] * np.repeat(wq, lengths)
+        weights = self.data[pos] * np.repeat(w[hit], lengths)
         out: np.ndarray = np.bincount(self.examples[pos], weights=weights, minlength=len(self.ids)).astype(
             np.float32
         )

@@ -63,6 +63,7 @@ import numpy as np
 from ..model.lists import ListKind, Matter, Rulebook
 from ..text.normalize import char_ngrams
 from ..text.normalize import normalize as _normalize
+from .postings import row_entries
 
 __all__ = [
     "CONCEPT_SCALE",
@@ -431,12 +432,9 @@ class MatterIndex:
         (bigram ids, ascending): each row's nonzero entries added in row order, the very additions
         of the dense table's ``table[rows].sum(axis=0, dtype=np.float64)`` but for its zeros, so
         the sums are the same bit for bit. Time is the number of those entries."""
-        lo = self._row_start[rows]
-        lengths = self._row_start[rows + 1] - lo
-        total = int(lengths.sum())
-        if total == 0:
+        pos, _ = row_entries(self._row_start, rows)
+        if pos.size == 0:
             return np.zeros(len(self.matters), dtype=np.float64)
-        pos = np.arange(total) + np.repeat(lo - np.cumsum(lengths) + lengths, lengths)
         out: np.ndarray = np.bincount(
             self._row_matter[pos], weights=self._row_weight[pos], minlength=len(self.matters)
         )

@@ -14,6 +14,7 @@ leaves ``OUT.partial``; a failed write (disk full) names the file and stops at o
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import io
 import json
@@ -308,7 +309,7 @@ def _csv_columns(
         CaseFormatError: a column named twice, a text or id column named that is not there, or
             no text column to be found (the message lists the columns).
     """
-    twice = sorted({c for c in cols if c and cols.count(c) > 1})
+    twice = sorted(c for c, n in collections.Counter(cols).items() if c and n > 1)  # linear in the columns
     if twice:  # which of the two would hold the text (or the id) is anyone's guess
         raise CaseFormatError(
             f"column {', '.join(map(repr, twice))} appears twice in the header; rename one",

@@ -7,8 +7,10 @@ import collections
 import importlib.util
 import json
 import random
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from budget import examples
 from hypothesis import given, settings
@@ -16,9 +18,17 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from dutyroute.cli import app
-from dutyroute.routing.recognizer import Recognizer, bundled_artifact_dir, features
+from dutyroute.routing.recognizer import (
+    SUBJECT_MAX_CHARS,
+    SUBJECT_WEIGHT,
+    Recognizer,
+    bundled_artifact_dir,
+    features,
+    subject_line,
+)
 from dutyroute.store.resources import corpus_dir
 from dutyroute.store.rulebook import load_rulebook
+from dutyroute.text.normalize import normalize
 from dutyroute.tools.train import TrainSettings, corpus_files, corpus_hash, select_vocabulary
 
 # the train extra: looked up, not imported, so collecting this module does not pay for importing
@@ -209,3 +219,35 @@ def test_an_acting_body_picked_among_several_departments_is_a_confidence_feature
     view = router.engine_view("移民搬迁的安置房漏水了")[0]
     assert _cal_inputs(picked, view)[where] == 1.0
     assert _cal_inputs(given, router.engine_view("村西头有人在自家地里烧麦秸")[0])[where] == 0.0
+
+
+def test_a_subject_line_is_the_short_first_line_of_a_longer_text() -> None:
+    subject = "关于村口饭店油烟扰民的投诉"
+    assert subject_line(subject + "\n尊敬的领导：我家就在饭店楼上") == subject
+    assert subject_line("  主题：路灯坏了  \n\n村里那条路晚上黑漆漆的") != ""
+    assert subject_line("村口饭店的油烟太大了") == ""  # one line: the text is its own subject
+    assert subject_line("村口饭店的油烟太大了\n   ") == ""  # nothing follows it
+    assert subject_line("饭" * (SUBJECT_MAX_CHARS + 1) + "\n后面的话") == ""  # too long: the body itself
+
+
+@pytest.mark.skipif(not (SHIPPED / "meta.json").exists(), reason="no recognizer shipped yet")
+def test_the_subject_line_counts_again_at_the_weight_the_artifact_records() -> None:
+    rec = Recognizer.load(SHIPPED)
+    meta = json.loads((SHIPPED / "meta.json").read_text(encoding="utf-8"))
+    assert meta["features"]["subject_weight"] == SUBJECT_WEIGHT
+    text = "关于村口饭店油烟扰民的投诉\n尊敬的领导：我家就在饭店楼上，窗户都不敢开"
+    norm, subject = normalize(text), subject_line(text)
+    with_subject, without = rec.decision(norm, subject=subject), rec.decision(norm)
+    again = rec.decision(subject) - rec.decision("")  # the subject's own scores, intercept taken off
+    assert np.allclose(with_subject - without, SUBJECT_WEIGHT * again, atol=1e-4)
+
+
+def test_an_artifact_trained_without_a_subject_weight_applies_none(tmp_path: Path) -> None:
+    old = tmp_path / "recognizer"
+    shutil.copytree(SHIPPED, old)
+    meta = json.loads((old / "meta.json").read_text(encoding="utf-8"))
+    del meta["features"]["subject_weight"]
+    (old / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    rec = Recognizer.load(old)
+    norm = normalize("尊敬的领导：我家就在饭店楼上，窗户都不敢开")
+    assert np.array_equal(rec.decision(norm, subject="关于村口饭店油烟扰民的投诉"), rec.decision(norm))

@@ -50,7 +50,7 @@ from .evidence import EvidenceReader
 from .facts import read_facts, validate_caller_facts
 from .fusion import MODEL_TOP, EngineView, Fusion
 from .intake import MAX_RAW_CHARS, MAX_TEXT_CHARS, checked_text
-from .recognizer import OUT_OF_SCOPE, Recognizer
+from .recognizer import OUT_OF_SCOPE, Recognizer, subject_line
 from .retrieve import Candidate, MatterIndex
 from .rules import RuleApplier
 from .state import RouteState
@@ -251,7 +251,8 @@ class Router:
         caller = validate_caller_facts(self.rules.facts, facts)
         norm = checked_text(text)
         work_text = self._evidence.prepare(norm)
-        decision = self._route_text(norm, work_text, caller, limit, repairs=())
+        subject = subject_line(text) if self.recognizer is not None else ""
+        decision = self._route_text(norm, work_text, caller, limit, repairs=(), subject=subject)
         if decision.status != "unmatched" or len(work_text) > PINYIN_MAX_CHARS:
             return decision
         if any(r.effect.startswith("scope screen") for r in decision.trace.rules):
@@ -260,7 +261,7 @@ class Router:
         repaired, repairs = self._pinyin.repair(work_text)
         if not repairs:
             return decision
-        again = self._route_text(norm, repaired, caller, limit, repairs=tuple(repairs))
+        again = self._route_text(norm, repaired, caller, limit, repairs=tuple(repairs), subject=subject)
         return again if again.status != "unmatched" else decision
 
     @overload
@@ -337,6 +338,7 @@ class Router:
         limit: int,
         *,
         repairs: tuple[tuple[str, str], ...],
+        subject: str = "",
     ) -> Decision:
         work, term_hits, screens = self._analyse(norm, work_text, caller, repairs)
         floor = self._floor(work, screens)
@@ -348,7 +350,7 @@ class Router:
                 return self._decide.unmatched(work, term_hits, top, floor)
             question = self._contrasts.apply(work)
             return self._decide.decide(work, term_hits, question, limit)
-        return self._fused(norm, work, term_hits, floor, screens, limit)
+        return self._fused(norm, work, term_hits, floor, screens, limit, subject)
 
     def _analyse(
         self, norm: str, work_text: str, caller: Mapping[str, str], repairs: tuple[tuple[str, str], ...]
@@ -457,13 +459,15 @@ class Router:
         floor: float,
         screens: Sequence[Any],
         limit: int,
+        subject: str = "",
     ) -> Decision:
-        """Fusion of the recognizer with the engine, then the rule-driven rest (contrasts, acting)."""
+        """Fusion of the recognizer with the engine, then the rule-driven rest (contrasts, acting);
+        ``subject`` is the text's subject line (:func:`~dutyroute.routing.recognizer.subject_line`)."""
         assert self._fusion is not None and self.recognizer is not None
         view = self._engine_view(work, floor, screens)
         rec = self.recognizer
         vec = rec.vector(norm)
-        dec = rec.decision(norm, vec)
+        dec = rec.decision(norm, vec, subject)
         order = np.argsort(-dec, kind="stable")[: MODEL_TOP + 1]  # classes are sorted: ties by name
         svc = dict(zip(rec.classes, dec.tolist(), strict=True))
         ranked = self._fusion.rank(svc, view, tuple(work.excluded), [rec.classes[i] for i in order])

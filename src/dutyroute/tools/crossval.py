@@ -34,7 +34,7 @@ from ..routing.fusion import (
     calibration_features,
     candidate_features,
 )
-from ..routing.recognizer import OUT_OF_SCOPE, Recognizer
+from ..routing.recognizer import OUT_OF_SCOPE, Recognizer, subject_line
 from ..routing.router import Router
 from ..text.normalize import normalize
 from .evaluate import LabeledCase, score_case
@@ -211,7 +211,7 @@ def cross_validate(
         rec = recognizer_from(fitted, meta={"rulebook": {"key": rulebook.jurisdiction.key}})
         recs.append(rec)
         for i in te:
-            cv.svc[i] = rec.scores(norms[i])
+            cv.svc[i] = rec.scores(norms[i], subject=subject_line(cases[i].text))
         progress(f"fold {f + 1}/{k}: recognizer trained on {len(tr)} texts, applied to {len(te)}")
     decisions: list[Decision | None] = [None] * len(cases)
     for f, (tr, te) in enumerate(splits):

@@ -37,6 +37,7 @@ from ..routing.recognizer import (
     FORMAT,
     MAX_NGRAM,
     OUT_OF_SCOPE,
+    SUBJECT_WEIGHT,
     NgramCounts,
     Recognizer,
     artifact_hash,
@@ -225,7 +226,7 @@ def recognizer_from(fitted: Fitted, meta: dict[str, Any], cases: Sequence[Labele
     """An in-memory :class:`~dutyroute.routing.recognizer.Recognizer` of a fitted model, quantised
     exactly as :func:`write_artifact` stores it (so cross-validation measures what ships)."""
     q, scale = quantize(fitted.coef)
-    full = {"features": {"max_n": fitted.settings.max_n}, **meta}
+    full = {"features": {"max_n": fitted.settings.max_n, "subject_weight": SUBJECT_WEIGHT}, **meta}
     examples = [(c.id, label_of(c), c.text) for c in cases]
     return Recognizer(fitted.vocab, fitted.idf, q, scale, fitted.intercept, fitted.classes, full, examples)
 
@@ -304,6 +305,7 @@ def write_artifact(
             "idf": "smooth",
             "norm": "l2",
             "digits": "folded to 0",
+            "subject_weight": SUBJECT_WEIGHT,
         },
         "model": {"kind": "one-vs-rest linear SVM (liblinear)", "quantized": "int8 per class"},
         "settings": asdict(fitted.settings),
